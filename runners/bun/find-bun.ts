@@ -1,0 +1,68 @@
+// Locating the Bun binary: CODEX_FLOWS_BUN, then PATH, then node_modules/.bin above the project or codex-flows.
+import { accessSync, constants } from "node:fs";
+import { delimiter, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { RunnerError } from "../../src/errors.js";
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function* ancestors(start: string): Generator<string> {
+  let dir = start;
+  while (true) {
+    yield dir;
+    const parent = dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
+function fromPath(env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? "").split(delimiter)) {
+    if (dir && isExecutable(join(dir, "bun"))) return join(dir, "bun");
+  }
+  return undefined;
+}
+
+function fromNodeModules(startDirs: string[]): string | undefined {
+  for (const start of startDirs) {
+    for (const dir of ancestors(start)) {
+      const candidate = join(dir, "node_modules", ".bin", "bun");
+      if (isExecutable(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
+
+const found = new Map<string, string>();
+
+/**
+ * The Bun executable to run steps with. `projectDir` is searched for `node_modules/.bin/bun`
+ * before codex-flows' own install folder. Throws a RunnerError saying how to get Bun.
+ */
+export function findBun(env: NodeJS.ProcessEnv, projectDir: string): string {
+  const override = env.CODEX_FLOWS_BUN;
+  if (override) {
+    if (isExecutable(override)) return override;
+    throw new RunnerError(`CODEX_FLOWS_BUN points at "${override}", which is not an executable file`, {
+      hint: "set CODEX_FLOWS_BUN to the path of a bun binary, or unset it to search PATH",
+    });
+  }
+  const key = `${env.PATH ?? ""}\0${projectDir}`;
+  const cached = found.get(key);
+  if (cached) return cached;
+  const bun = fromPath(env) ?? fromNodeModules([projectDir, dirname(fileURLToPath(import.meta.url))]);
+  if (!bun) {
+    throw new RunnerError("Bun was not found (looked at CODEX_FLOWS_BUN, PATH and node_modules/.bin)", {
+      hint: "install it with `npm install --save-dev bun` or from https://bun.sh, or set CODEX_FLOWS_BUN=/path/to/bun",
+    });
+  }
+  found.set(key, bun);
+  return bun;
+}

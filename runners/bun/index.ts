@@ -1,0 +1,58 @@
+// The built-in `bun` runner: runs the step script with Bun, run context as JSON on stdin, output streamed.
+import { RunnerError } from "../../src/errors.js";
+import { killGroup, spawnGroup } from "../../src/process-tree.js";
+import { defineRunner, type RunnerOutput } from "../../src/runner.js";
+import { TailBuffer } from "../../src/tail-buffer.js";
+import { findBun } from "./find-bun.js";
+
+/** Stdout kept for finding the FLOW_RESULT line; the result is the last line, so the tail is what matters. */
+const STDOUT_KEEP = 8 * 1024 * 1024;
+const STDERR_KEEP = 256 * 1024;
+
+export const bunRunner = defineRunner({
+  name: "bun",
+  run(invocation, io) {
+    const bun = findBun(invocation.env, invocation.context.flow.root);
+    return new Promise<RunnerOutput>((resolve, reject) => {
+      const child = spawnGroup(bun, [invocation.script], {
+        cwd: invocation.cwd,
+        env: invocation.env,
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      const stdout = new TailBuffer(STDOUT_KEEP);
+      const stderr = new TailBuffer(STDERR_KEEP);
+      child.stdout?.setEncoding("utf8").on("data", (text: string) => {
+        stdout.push(text);
+        io.output("stdout", text);
+      });
+      child.stderr?.setEncoding("utf8").on("data", (text: string) => {
+        stderr.push(text);
+        io.output("stderr", text);
+      });
+      // A script that never reads stdin closes the pipe early; that is not an error.
+      child.stdin?.on("error", () => {});
+      child.stdin?.end(JSON.stringify(invocation.context));
+
+      const abort = () => void killGroup(child);
+      if (io.signal.aborted) abort();
+      else io.signal.addEventListener("abort", abort, { once: true });
+
+      child.on("error", (error: NodeJS.ErrnoException) => {
+        io.signal.removeEventListener("abort", abort);
+        reject(
+          new RunnerError(`could not start Bun (${error.code ?? error.message})`, {
+            where: bun,
+            hint: "check that the bun binary runs, or point CODEX_FLOWS_BUN at one that does",
+            cause: error,
+          }),
+        );
+      });
+      child.on("close", (exitCode, exitSignal) => {
+        io.signal.removeEventListener("abort", abort);
+        resolve({ stdout: stdout.toString(), stderr: stderr.toString(), exitCode, exitSignal });
+      });
+    });
+  },
+});
+
+export default bunRunner;

@@ -1,0 +1,54 @@
+// `codex-flows check`: every manifest, payload schema, script path and runner, with exit 2 on any problem.
+import { discoverFlows } from "../discover.js";
+import { describeError } from "../errors.js";
+import { EXIT_OK, EXIT_USAGE } from "../exit-code.js";
+import { payloadValidator } from "../payload-schema.js";
+import { loadRunner } from "../runner-registry.js";
+import type { DiscoveryProblem } from "../types.js";
+import { formatProblem } from "./format.js";
+
+export interface CheckOptions {
+  cwd: string;
+  json?: boolean;
+}
+
+export async function checkCommand(options: CheckOptions): Promise<number> {
+  const discovery = discoverFlows(options.cwd);
+  const errors: DiscoveryProblem[] = [...discovery.errors];
+  const notes: string[] = [];
+  let steps = 0;
+
+  for (const flow of discovery.flows) {
+    for (const [index, step] of flow.steps.entries()) {
+      steps += 1;
+      try {
+        const runner = await loadRunner(step.runner, flow.root);
+        const refusal = runner.unavailableReason?.(process.env);
+        if (refusal) notes.push(`${flow.name}/${step.name}: gated: ${refusal}`);
+      } catch (error) {
+        errors.push({ path: flow.manifestPath, field: `steps[${index}].runner`, message: describeError(error) });
+      }
+      if (step.trigger.schema === undefined) continue;
+      try {
+        payloadValidator(step.trigger.schema);
+      } catch (error) {
+        errors.push({
+          path: flow.manifestPath,
+          field: `steps[${index}].trigger.schema`,
+          message: describeError(error),
+        });
+      }
+    }
+  }
+
+  const ok = errors.length === 0;
+  if (options.json) {
+    console.log(JSON.stringify({ ok, flows: discovery.flows.length, steps, errors, notes }, null, 2));
+  } else {
+    for (const note of notes) console.log(`note: ${note}`);
+    for (const problem of errors) console.log(`error: ${formatProblem(options.cwd, problem)}`);
+    const summary = `${discovery.flows.length} flow(s), ${steps} step(s)`;
+    console.log(ok ? `ok: ${summary} checked` : `${errors.length} problem(s) in ${summary}`);
+  }
+  return ok ? EXIT_OK : EXIT_USAGE;
+}

@@ -1,0 +1,39 @@
+// Human-readable lines for CLI reports: runs, skips, discovery problems.
+import { relative } from "node:path";
+import type { Discovery } from "../discover.js";
+import type { DiscoveryProblem, SkippedStep, StepRun } from "../types.js";
+
+const MARKS: Record<StepRun["status"], string> = {
+  completed: "ok",
+  changed: "ok",
+  skipped: "--",
+  blocked: "!!",
+  needs_intervention: "!!",
+  failed: "xx",
+};
+
+/** `path` relative to the project folder when it is inside it. */
+export function shortPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith("..") ? rel : path;
+}
+
+export function formatProblem(cwd: string, problem: DiscoveryProblem): string {
+  const field = problem.field ? `${problem.field}: ` : "";
+  return `${shortPath(cwd, problem.path)}: ${field}${problem.message}`;
+}
+
+export function formatRun(run: StepRun): string {
+  const chained = run.parentEventId ? ` (event ${run.eventId})` : "";
+  const message = run.result.message ? `: ${run.result.message}` : "";
+  return `${MARKS[run.status]} ${run.flow}/${run.step} ${run.status} in ${run.durationMs} ms${chained}${message}`;
+}
+
+export function formatSkip(skip: SkippedStep): string {
+  return `   ${skip.flow}/${skip.step} not run: ${skip.reason}`;
+}
+
+/** Discovery errors as warning lines for commands that go on with the healthy flows. */
+export function discoveryWarnings(cwd: string, discovery: Discovery): string[] {
+  return discovery.errors.map((problem) => `warning: ${formatProblem(cwd, problem)} (flow skipped)`);
+}

@@ -1,0 +1,59 @@
+// `codex-flows run <flow> <step> --event FILE|-`: run one step, for CI jobs; the payload is still validated.
+import { discoverFlows, findFlow } from "../discover.js";
+import { EventError, UsageError } from "../errors.js";
+import { readEvent } from "../event.js";
+import { exitCodeFor } from "../exit-code.js";
+import { matchStep } from "../match.js";
+import { runStep } from "../run-step.js";
+import { formatProblem, formatRun } from "./format.js";
+import { prefixedSink } from "./terminal-output.js";
+
+export interface RunCommandOptions {
+  cwd: string;
+  flow: string;
+  step: string;
+  event: string;
+  json?: boolean;
+  /** Cancels running steps (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export async function runCommand(options: RunCommandOptions): Promise<number> {
+  const event = await readEvent(options.event);
+  const discovery = discoverFlows(options.cwd);
+  const flow = findFlow(discovery, options.flow);
+  if (!flow) {
+    const broken = discovery.errors.filter((problem) => problem.path.includes(`/${options.flow}/`));
+    const known = discovery.flows.map((candidate) => candidate.name).join(", ") || "none";
+    throw new UsageError(
+      broken.length > 0
+        ? `flow "${options.flow}" has errors: ${broken.map((problem) => formatProblem(options.cwd, problem)).join("; ")}`
+        : `no flow named "${options.flow}"`,
+      { hint: `flows found: ${known}; run \`codex-flows list\` to see them` },
+    );
+  }
+  const step = flow.steps.find((candidate) => candidate.name === options.step);
+  if (!step) {
+    throw new UsageError(`flow "${flow.name}" has no step "${options.step}"`, {
+      hint: `its steps: ${flow.steps.map((candidate) => candidate.name).join(", ")}`,
+    });
+  }
+  const verdict = matchStep(event, step);
+  if (!verdict.matched) {
+    throw (
+      verdict.error ??
+      new EventError(`event does not fit the step: ${verdict.reason}`, { where: `${flow.name}/${step.name}` })
+    );
+  }
+
+  const terminal = prefixedSink(`[${flow.name}/${step.name}]`);
+  const run = await runStep(flow, step, event, { output: terminal.sink, signal: options.signal });
+  terminal.flush();
+  if (options.json) {
+    const { flow: flowName, step: stepName, status, result, durationMs } = run;
+    console.log(JSON.stringify({ flow: flowName, step: stepName, status, result, durationMs }, null, 2));
+  } else {
+    console.log(formatRun(run));
+  }
+  return exitCodeFor([run.status]);
+}

@@ -1,0 +1,94 @@
+// Flow discovery: `.codex/flows/*` then `flows/*` under a project folder; the `.codex` copy of a name wins.
+import { readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { loadFlow } from "./manifest.js";
+import { BUILTIN_RUNNERS, runnerExists, runnerPackage } from "./runner-registry.js";
+import type { DiscoveryProblem, FlowDefinition, FlowSource, ShadowedFlow } from "./types.js";
+
+export const FLOW_SOURCES: readonly FlowSource[] = [".codex/flows", "flows"];
+
+export interface Discovery {
+  /** Healthy flows, `.codex/flows` first, each source sorted by folder name. */
+  flows: FlowDefinition[];
+  /** Flows left out, with the file and field at fault. */
+  errors: DiscoveryProblem[];
+  shadowed: ShadowedFlow[];
+}
+
+/** Sub-folders of `dir` (symlinks to folders included), sorted; dot-folders are skipped. */
+function flowFolders(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => !name.startsWith("."))
+    .sort()
+    .map((name) => join(dir, name))
+    .filter((path) => {
+      try {
+        return statSync(path).isDirectory();
+      } catch {
+        return false;
+      }
+    });
+}
+
+/** Problems with step runners that are neither built in nor installed as `codex-flows-runner-<name>`. */
+function runnerProblems(flow: FlowDefinition): DiscoveryProblem[] {
+  return flow.steps.flatMap((step, index) =>
+    runnerExists(step.runner, flow.root)
+      ? []
+      : [
+          {
+            path: flow.manifestPath,
+            field: `steps[${index}].runner`,
+            message: `unknown runner "${step.runner}" (built in: ${BUILTIN_RUNNERS.join(", ")}; or install ${runnerPackage(step.runner)})`,
+          },
+        ],
+  );
+}
+
+/** Finds every flow under `cwd`. Never throws for a bad flow: it becomes an entry in `errors`. */
+export function discoverFlows(cwd: string = process.cwd()): Discovery {
+  const project = resolve(cwd);
+  const byName = new Map<string, FlowDefinition>();
+  const discovery: Discovery = { flows: [], errors: [], shadowed: [] };
+
+  for (const source of FLOW_SOURCES) {
+    for (const root of flowFolders(join(project, source))) {
+      const loaded = loadFlow(root, source);
+      if (!loaded.ok) {
+        discovery.errors.push(...loaded.problems);
+        continue;
+      }
+      const flow = loaded.flow;
+      const problems = runnerProblems(flow);
+      if (problems.length > 0) {
+        discovery.errors.push(...problems);
+        continue;
+      }
+      const winner = byName.get(flow.name);
+      if (!winner) {
+        byName.set(flow.name, flow);
+        discovery.flows.push(flow);
+      } else if (winner.source !== flow.source) {
+        discovery.shadowed.push({ name: flow.name, path: flow.manifestPath, shadowedBy: winner.manifestPath });
+      } else {
+        discovery.errors.push({
+          path: flow.manifestPath,
+          field: "name",
+          message: `flow name "${flow.name}" is already used by ${winner.manifestPath}`,
+        });
+      }
+    }
+  }
+  return discovery;
+}
+
+/** Finds a flow by name, or undefined. */
+export function findFlow(discovery: Discovery, name: string): FlowDefinition | undefined {
+  return discovery.flows.find((flow) => flow.name === name);
+}

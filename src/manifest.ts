@@ -1,0 +1,181 @@
+// Loading one flow folder: parse flow.toml, validate it against schemas/flow.schema.json, resolve and check paths.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import TOML from "@iarna/toml";
+import type { ErrorObject } from "ajv";
+import { contractProblemsDetailed } from "./contracts.js";
+import type { FlowDefinition, FlowSource, StepDefinition } from "./types.js";
+
+export const MANIFEST_FILE = "flow.toml";
+export const DEFAULT_TIMEOUT_MS = 300_000;
+
+/** One problem in one manifest: the file, the field (dotted path) and what is wrong with it. */
+export interface ManifestProblem {
+  path: string;
+  field?: string;
+  message: string;
+}
+
+export type LoadedFlow = { ok: true; flow: FlowDefinition } | { ok: false; problems: ManifestProblem[] };
+
+interface RawStep {
+  name: string;
+  runner: string;
+  script: string;
+  timeout_ms?: number;
+  cwd?: string;
+  retries?: number;
+  trigger: { type: string; schema?: string };
+}
+
+interface RawManifest {
+  name: string;
+  version?: number | string;
+  description?: string;
+  config?: Record<string, unknown>;
+  steps: RawStep[];
+}
+
+/** `/steps/0/timeout_ms` -> `steps[0].timeout_ms`; the missing property is appended for `required`. */
+function fieldOf(error: ErrorObject): string {
+  const parts = error.instancePath.split("/").slice(1);
+  if (error.keyword === "required") parts.push(String(error.params.missingProperty));
+  if (error.keyword === "additionalProperties") parts.push(String(error.params.additionalProperty));
+  return parts.reduce(
+    (field, part) => (/^\d+$/.test(part) ? `${field}[${part}]` : field ? `${field}.${part}` : part),
+    "",
+  );
+}
+
+function messageOf(error: ErrorObject): string {
+  switch (error.keyword) {
+    case "required":
+      return "is required";
+    case "additionalProperties":
+      return "is not a known field";
+    case "minimum":
+    case "type":
+      if (error.instancePath.endsWith("/timeout_ms")) return "must be a positive integer (milliseconds)";
+      return error.message ?? "is invalid";
+    case "pattern":
+      return "must use lower-case letters, digits, '.', '_' and '-'";
+    default:
+      return error.message ?? "is invalid";
+  }
+}
+
+/** Resolves a manifest path inside the flow folder; refuses absolute paths and `..` escapes. */
+function insideFlow(root: string, relativePath: string): string | undefined {
+  if (isAbsolute(relativePath)) return undefined;
+  const absolute = resolve(root, relativePath);
+  const rel = relative(root, absolute);
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? undefined : absolute;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function checkStepPaths(root: string, manifestPath: string, step: RawStep, index: number, problems: ManifestProblem[]) {
+  const at = `steps[${index}]`;
+  const fileField = (field: string, value: string, what: string): string | undefined => {
+    const absolute = insideFlow(root, value);
+    if (!absolute) {
+      problems.push({ path: manifestPath, field, message: `${what} "${value}" points outside the flow folder` });
+    } else if (!isFile(absolute)) {
+      problems.push({ path: manifestPath, field, message: `${what} "${value}" does not exist` });
+    }
+    return absolute;
+  };
+  fileField(`${at}.script`, step.script, "script");
+  if (step.trigger.schema !== undefined) fileField(`${at}.trigger.schema`, step.trigger.schema, "schema");
+  if (step.cwd !== undefined && !existsSync(resolve(root, step.cwd))) {
+    problems.push({ path: manifestPath, field: `${at}.cwd`, message: `cwd "${step.cwd}" does not exist` });
+  }
+}
+
+function toStep(root: string, step: RawStep): StepDefinition {
+  return {
+    name: step.name,
+    runner: step.runner,
+    script: resolve(root, step.script),
+    cwd: step.cwd === undefined ? root : resolve(root, step.cwd),
+    timeoutMs: step.timeout_ms ?? DEFAULT_TIMEOUT_MS,
+    retries: step.retries ?? 0,
+    trigger: {
+      type: step.trigger.type,
+      ...(step.trigger.schema === undefined ? {} : { schema: resolve(root, step.trigger.schema) }),
+    },
+  };
+}
+
+/** Loads `<root>/flow.toml`. Never throws for a bad manifest: every problem comes back with its file and field. */
+export function loadFlow(root: string, source: FlowSource): LoadedFlow {
+  const manifestPath = join(root, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = readFileSync(manifestPath, "utf8");
+  } catch {
+    return { ok: false, problems: [{ path: manifestPath, message: "no flow.toml in this flow folder" }] };
+  }
+
+  let raw: unknown;
+  try {
+    raw = TOML.parse(text);
+  } catch (error) {
+    const { line, col } = error as { line?: number; col?: number };
+    const at = line === undefined ? "" : `:${line + 1}:${(col ?? 0) + 1}`;
+    const reason = ((error as Error).message.split("\n")[0] ?? "").replace(/ at row \d+, col \d+, pos \d+:?$/, "");
+    return { ok: false, problems: [{ path: `${manifestPath}${at}`, message: `TOML syntax error: ${reason}` }] };
+  }
+
+  const schemaErrors = contractProblemsDetailed("manifest", raw);
+  if (schemaErrors.length > 0) {
+    // `required` and `additionalProperties` errors repeat per branch; keep one line per field and message.
+    const seen = new Set<string>();
+    const problems: ManifestProblem[] = [];
+    for (const error of schemaErrors) {
+      const problem = { path: manifestPath, field: fieldOf(error), message: messageOf(error) };
+      const key = `${problem.field} ${problem.message}`;
+      if (!seen.has(key)) problems.push(problem);
+      seen.add(key);
+    }
+    return { ok: false, problems };
+  }
+
+  const manifest = raw as RawManifest;
+  const problems: ManifestProblem[] = [];
+  const stepNames = new Map<string, number>();
+  manifest.steps.forEach((step, index) => {
+    const first = stepNames.get(step.name);
+    if (first !== undefined) {
+      problems.push({
+        path: manifestPath,
+        field: `steps[${index}].name`,
+        message: `duplicate step name "${step.name}" (also steps[${first}])`,
+      });
+    } else {
+      stepNames.set(step.name, index);
+    }
+    checkStepPaths(root, manifestPath, step, index, problems);
+  });
+  if (problems.length > 0) return { ok: false, problems };
+
+  return {
+    ok: true,
+    flow: {
+      name: manifest.name,
+      version: manifest.version ?? 0,
+      description: manifest.description ?? "",
+      root,
+      manifestPath,
+      source,
+      config: manifest.config ?? {},
+      steps: manifest.steps.map((step) => toStep(root, step)),
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// Matching an event to steps: the trigger type must equal the event type and the payload must fit the schema.
+import { describeError, FlowConfigError } from "./errors.js";
+import { formatSchemaErrors } from "./json-schema.js";
+import { payloadValidator } from "./payload-schema.js";
+import type { FlowDefinition, FlowEvent, SkippedStep, StepDefinition } from "./types.js";
+
+export interface StepMatch {
+  flow: FlowDefinition;
+  step: StepDefinition;
+}
+
+export type StepVerdict =
+  | { matched: true }
+  | { matched: false; reason: string /** set when the step's own schema is broken */; error?: FlowConfigError };
+
+export interface MatchResult {
+  matches: StepMatch[];
+  skipped: SkippedStep[];
+  /** Steps whose payload schema could not be compiled: configuration errors, not mere non-matches. */
+  errors: FlowConfigError[];
+}
+
+/** Whether one step accepts the event, and why not when it does not. */
+export function matchStep(event: FlowEvent, step: StepDefinition): StepVerdict {
+  if (step.trigger.type !== event.type) {
+    return { matched: false, reason: `type differs: event is "${event.type}", step wants "${step.trigger.type}"` };
+  }
+  if (step.trigger.schema === undefined) return { matched: true };
+  let validate: ReturnType<typeof payloadValidator>;
+  try {
+    validate = payloadValidator(step.trigger.schema);
+  } catch (error) {
+    const configError =
+      error instanceof FlowConfigError ? error : new FlowConfigError(describeError(error), { cause: error });
+    return { matched: false, reason: `schema error: ${configError.describe()}`, error: configError };
+  }
+  if (validate(event.payload)) return { matched: true };
+  return { matched: false, reason: `payload invalid at ${formatSchemaErrors(validate.errors).join("; ")}` };
+}
+
+/** Every step of every flow checked against the event, in discovery order. */
+export function matchEvent(event: FlowEvent, flows: FlowDefinition[]): MatchResult {
+  const result: MatchResult = { matches: [], skipped: [], errors: [] };
+  for (const flow of flows) {
+    for (const step of flow.steps) {
+      const verdict = matchStep(event, step);
+      if (verdict.matched) {
+        result.matches.push({ flow, step });
+        continue;
+      }
+      result.skipped.push({ flow: flow.name, step: step.name, reason: verdict.reason });
+      if (verdict.error) result.errors.push(verdict.error);
+    }
+  }
+  return result;
+}

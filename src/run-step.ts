@@ -1,0 +1,77 @@
+// Running one matched step: build its context, load its runner, enforce the timeout, read its FLOW_RESULT.
+import { describeError } from "./errors.js";
+import { resultFromOutput } from "./result.js";
+import type { OutputSink } from "./runner.js";
+import { loadRunner } from "./runner-registry.js";
+import type { FlowDefinition, FlowEvent, FlowResult, RunContext, StepDefinition, StepRun } from "./types.js";
+
+export interface RunStepOptions {
+  /** Cancels the step (its process tree is killed). */
+  signal?: AbortSignal;
+  /** Receives the step's output as it comes. */
+  output?: OutputSink;
+  /** Environment for the step (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The run context a step receives, exactly the seed's `{ flow: { name, version, root, step, config, event } }`. */
+export function buildContext(flow: FlowDefinition, step: StepDefinition, event: FlowEvent): RunContext {
+  return {
+    flow: { name: flow.name, version: flow.version, root: flow.root, step: step.name, config: flow.config, event },
+  };
+}
+
+const noOutput: OutputSink = () => {};
+
+/** Runs one step to completion. Never throws: every failure becomes a `failed` result with a message. */
+export async function runStep(
+  flow: FlowDefinition,
+  step: StepDefinition,
+  event: FlowEvent,
+  options: RunStepOptions = {},
+): Promise<StepRun> {
+  const started = performance.now();
+  const env = options.env ?? process.env;
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new Error("timeout")), step.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
+
+  let result: FlowResult;
+  try {
+    const runner = await loadRunner(step.runner, flow.root);
+    const refusal = runner.unavailableReason?.(env);
+    if (refusal) {
+      result = { status: "failed", message: refusal };
+    } else {
+      const output = await runner.run(
+        {
+          context: buildContext(flow, step, event),
+          script: step.script,
+          cwd: step.cwd,
+          timeoutMs: step.timeoutMs,
+          env,
+        },
+        { signal, output: options.output ?? noOutput },
+      );
+      result = resultFromOutput(output);
+    }
+  } catch (error) {
+    result = { status: "failed", message: describeError(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+  if (timeout.signal.aborted) {
+    result = { status: "failed", message: `timed out after ${step.timeoutMs} ms` };
+  } else if (options.signal?.aborted) {
+    result = { status: "failed", message: "canceled" };
+  }
+  return {
+    eventId: event.id,
+    ...(typeof event.parentEventId === "string" ? { parentEventId: event.parentEventId } : {}),
+    flow: flow.name,
+    step: step.name,
+    status: result.status,
+    result,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
