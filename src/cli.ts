@@ -97,6 +97,8 @@ cli
     });
   });
 
+// Command groups kept in their own modules register here (each loads its heavy modules lazily).
+
 cli.help();
 cli.version(version);
 
