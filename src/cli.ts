@@ -102,9 +102,17 @@ cli
 cli.help();
 cli.version(version);
 
+/** cac's parser reads a lone `-` as "no value"; `--event -` (stdin) must survive, so pass it as `--event=-`. */
+function stdinDashAsValue(argv: string[]): string[] {
+  return argv.flatMap((arg, index) => {
+    if (arg === "-" && argv[index - 1] === "--event") return [];
+    return arg === "--event" && argv[index + 1] === "-" ? ["--event=-"] : [arg];
+  });
+}
+
 async function main(): Promise<void> {
   try {
-    cli.parse(process.argv, { run: false });
+    cli.parse(stdinDashAsValue(process.argv), { run: false });
     if (!cli.matchedCommand) {
       if (cli.args.length > 0) {
         console.error(`error: unknown command "${cli.args[0]}" (run \`codex-flows --help\` for the commands)`);

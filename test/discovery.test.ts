@@ -1,0 +1,117 @@
+// Discovery and manifest validation against fixture projects: precedence, order, every manifest error.
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { discoverFlows } from "../src/discover.js";
+import { DEFAULT_TIMEOUT_MS } from "../src/manifest.js";
+import { FIXTURES, jsonOf, runCli, tempDir, writeEvent, writeFiles } from "./helpers.js";
+
+const precedence = join(FIXTURES, "precedence");
+const broken = join(FIXTURES, "broken-manifests");
+
+describe("precedence", () => {
+  test("the .codex/flows copy wins and the flows/ copy is reported as shadowed", () => {
+    const discovery = discoverFlows(precedence);
+    const alpha = discovery.flows.find((flow) => flow.name === "alpha");
+    expect(alpha?.source).toBe(".codex/flows");
+    expect(alpha?.description).toBe("installed copy");
+    expect(discovery.shadowed).toEqual([
+      {
+        name: "alpha",
+        path: join(precedence, "flows/alpha/flow.toml"),
+        shadowedBy: join(precedence, ".codex/flows/alpha/flow.toml"),
+      },
+    ]);
+    expect(discovery.errors).toEqual([]);
+  });
+
+  test("order is deterministic: .codex/flows first, then flows/ sorted by folder", () => {
+    expect(discoverFlows(precedence).flows.map((flow) => flow.name)).toEqual(["alpha", "gamma", "beta"]);
+  });
+
+  test("firing runs the winning copy only", async () => {
+    const dir = tempDir();
+    const result = await runCli(
+      ["fire", "--cwd", precedence, "--json", "--event", writeEvent(dir, { id: "e1", type: "test.event" })],
+      {},
+    );
+    const report = jsonOf<{ runs: { flow: string; result: { message: string } }[] }>(result);
+    const messages = report.runs.map((run) => `${run.flow}: ${run.result.message}`).sort();
+    expect(messages).toEqual(["alpha: installed copy", "beta: beta flow", "gamma: gamma sorts first by folder"]);
+  });
+
+  test("two flows with the same name in one source: the second is an error naming both files", () => {
+    const dir = tempDir();
+    const manifest = 'name = "twin"\n[[steps]]\nname = "a"\nrunner = "bun"\nscript = "a.ts"\n[steps.trigger]\ntype = "t"\n';
+    writeFiles(dir, { "flows/one/flow.toml": manifest, "flows/one/a.ts": "", "flows/two/flow.toml": manifest, "flows/two/a.ts": "" });
+    const discovery = discoverFlows(dir);
+    expect(discovery.flows).toHaveLength(1);
+    expect(discovery.errors).toEqual([
+      {
+        path: join(dir, "flows/two/flow.toml"),
+        field: "name",
+        message: `flow name "twin" is already used by ${join(dir, "flows/one/flow.toml")}`,
+      },
+    ]);
+  });
+});
+
+describe("manifest errors", () => {
+  const discovery = discoverFlows(broken);
+  const problem = (flow: string) => discovery.errors.filter((error) => error.path.includes(`/flows/${flow}/`));
+
+  test("the healthy flow is still listed, with the default timeout", () => {
+    expect(discovery.flows.map((flow) => flow.name)).toEqual(["healthy"]);
+    expect(discovery.flows[0]?.steps[0]?.timeoutMs).toBe(DEFAULT_TIMEOUT_MS);
+    expect(DEFAULT_TIMEOUT_MS).toBe(300_000);
+  });
+
+  test.each([
+    ["bad-toml", undefined, /^TOML syntax error: Unexpected character/],
+    ["no-name", "name", /^is required$/],
+    ["unknown-runner", "steps[0].runner", /^unknown runner "rocket".*codex-flows-runner-rocket/],
+    ["zero-timeout", "steps[0].timeout_ms", /^must be a positive integer/],
+    ["string-timeout", "steps[0].timeout_ms", /^must be a positive integer/],
+    ["dup-steps", "steps[1].name", /^duplicate step name "main" \(also steps\[0\]\)$/],
+    ["missing-script", "steps[0].script", /^script "exec\/nope.ts" does not exist$/],
+    ["escape-script", "steps[0].script", /^script "..\/healthy\/exec\/main.ts" points outside the flow folder$/],
+    ["missing-schema", "steps[0].trigger.schema", /^schema "schemas\/nope.schema.json" does not exist$/],
+    ["escape-schema", "steps[0].trigger.schema", /^schema "\/etc\/hostname" points outside the flow folder$/],
+  ])("%s: names the file and the field", (flow, field, message) => {
+    const problems = problem(flow);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.field).toBe(field);
+    expect(problems[0]?.message).toMatch(message);
+    expect(problems[0]?.path).toContain(join(broken, "flows", flow, "flow.toml"));
+  });
+
+  test("a TOML syntax error points at line and column", () => {
+    expect(problem("bad-toml")[0]?.path).toBe(`${join(broken, "flows/bad-toml/flow.toml")}:2:11`);
+  });
+
+  test("list --json shows the healthy flow and every problem", async () => {
+    const result = await runCli(["list", "--cwd", broken, "--json"]);
+    expect(result.code).toBe(0);
+    const listed = jsonOf<{ flows: { name: string; steps: object[] }[]; errors: { path: string; message: string }[] }>(
+      result,
+    );
+    expect(listed.flows).toEqual([
+      {
+        name: "healthy",
+        version: 1,
+        description: "",
+        root: join(broken, "flows/healthy"),
+        source: "flows",
+        steps: [{ name: "main", runner: "bun", timeoutMs: 300000, trigger: { type: "test.event", schema: null } }],
+      },
+    ]);
+    expect(listed.errors).toHaveLength(10);
+  });
+
+  test("the healthy flow still runs next to broken ones", async () => {
+    const dir = tempDir();
+    const result = await runCli(["fire", "--cwd", broken, "--event", writeEvent(dir, { id: "h", type: "test.event" })]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("ok healthy/main completed");
+    expect(result.stderr).toContain("warning: flows/no-name/flow.toml: name: is required (flow skipped)");
+  });
+});
