@@ -22,6 +22,8 @@ export function buildContext(flow: FlowDefinition, step: StepDefinition, event: 
 }
 
 const noOutput: OutputSink = () => {};
+/** The abort reason that marks a timeout, told apart from a cancel by identity. */
+const TIMED_OUT = new Error("step timed out");
 
 /** Runs one step to completion. Never throws: every failure becomes a `failed` result with a message. */
 export async function runStep(
@@ -33,7 +35,7 @@ export async function runStep(
   const started = performance.now();
   const env = options.env ?? process.env;
   const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(new Error("timeout")), step.timeoutMs);
+  const timer = setTimeout(() => timeout.abort(TIMED_OUT), step.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
 
   let result: FlowResult;
@@ -60,10 +62,10 @@ export async function runStep(
   } finally {
     clearTimeout(timer);
   }
-  if (timeout.signal.aborted) {
-    result = { status: "failed", message: `timed out after ${step.timeoutMs} ms` };
-  } else if (options.signal?.aborted) {
-    result = { status: "failed", message: "canceled" };
+  // Whichever came first wins: killing a tree takes a grace period, during which the other may fire too.
+  if (signal.aborted) {
+    const message = signal.reason === TIMED_OUT ? `timed out after ${step.timeoutMs} ms` : "canceled";
+    result = { status: "failed", message };
   }
   return {
     eventId: event.id,

@@ -41,8 +41,14 @@ describe("precedence", () => {
 
   test("two flows with the same name in one source: the second is an error naming both files", () => {
     const dir = tempDir();
-    const manifest = 'name = "twin"\n[[steps]]\nname = "a"\nrunner = "bun"\nscript = "a.ts"\n[steps.trigger]\ntype = "t"\n';
-    writeFiles(dir, { "flows/one/flow.toml": manifest, "flows/one/a.ts": "", "flows/two/flow.toml": manifest, "flows/two/a.ts": "" });
+    const manifest =
+      'name = "twin"\n[[steps]]\nname = "a"\nrunner = "bun"\nscript = "a.ts"\n[steps.trigger]\ntype = "t"\n';
+    writeFiles(dir, {
+      "flows/one/flow.toml": manifest,
+      "flows/one/a.ts": "",
+      "flows/two/flow.toml": manifest,
+      "flows/two/a.ts": "",
+    });
     const discovery = discoverFlows(dir);
     expect(discovery.flows).toHaveLength(1);
     expect(discovery.errors).toEqual([
