@@ -1,13 +1,30 @@
-// Build: the CLI, the engine API and the step helpers, as ESM with type declarations for the API entries.
-import { defineConfig } from "tsup";
+// Build: the engine API and step helpers as ESM with type declarations, and the CLI as one CommonJS file.
+import { defineConfig, type Options } from "tsup";
 
-export default defineConfig({
-  entry: { cli: "src/cli.ts", index: "src/index.ts", step: "src/step.ts" },
-  format: ["esm"],
+const shared: Options = {
   target: "node20",
   platform: "node",
-  dts: { entry: { index: "src/index.ts", step: "src/step.ts" } },
-  splitting: true,
   sourcemap: false,
-  clean: true,
-});
+  // Small pure-JS dependencies on the CLI's start-up path are bundled: resolving and linking each
+  // package's files at run time costs more than parsing them (bench P2).
+  noExternal: ["cac", "@iarna/toml", "import-meta-resolve", "p-limit", "yocto-queue"],
+};
+
+export default defineConfig([
+  {
+    ...shared,
+    entry: { index: "src/index.ts", step: "src/step.ts" },
+    format: ["esm"],
+    dts: true,
+    splitting: true,
+  },
+  {
+    ...shared,
+    // CommonJS because Node 20 loads one CJS file ~9 ms faster than an ESM module graph (bench P2:
+    // `codex-flows run` went from 98 to 89 ms); V8 only pre-parses the commands a run does not use.
+    entry: { cli: "src/cli.ts" },
+    format: ["cjs"],
+    splitting: false,
+    shims: true,
+  },
+]);

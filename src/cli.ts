@@ -3,6 +3,8 @@
 import { resolve } from "node:path";
 import { cac } from "cac";
 import { version } from "../package.json";
+import { registerBackend } from "./cli/backend-command.js";
+import { registerCodegen } from "./cli/codegen-command.js";
 import { describeError, FlowError, UsageError } from "./errors.js";
 
 const EXIT_USAGE = 2;
@@ -51,7 +53,7 @@ cli
 
 cli.command("list", "List discovered flows and their steps, then any problems").action(async (flags: GlobalFlags) => {
   const { listCommand } = await import("./cli/list.js");
-  process.exitCode = listCommand({ cwd: cwdOf(flags), json: flags.json });
+  process.exitCode = await listCommand({ cwd: cwdOf(flags), json: flags.json });
 });
 
 cli
@@ -98,6 +100,8 @@ cli
   });
 
 // Command groups kept in their own modules register here (each loads its heavy modules lazily).
+registerCodegen(cli);
+registerBackend(cli);
 
 cli.help();
 cli.version(version);
@@ -132,4 +136,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+void main();

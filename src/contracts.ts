@@ -1,41 +1,14 @@
-// Runtime validation of the project's own contracts (schemas/*.schema.json), compiled lazily on first use.
-
+// Runtime validation of the project's own contracts (schemas/*.schema.json), with validators precompiled
+// by codegen/contract-validators.mjs: Ajv's compile step would cost ~40 ms at every CLI start.
 import type { ErrorObject } from "ajv";
-import manifestSchema from "../schemas/flow.schema.json";
-import flowEventSchema from "../schemas/flow-event.schema.json";
-import flowResultSchema from "../schemas/flow-result.schema.json";
-import runContextSchema from "../schemas/run-context.schema.json";
-import { createAjv, formatSchemaErrors, type ValidateFunction } from "./json-schema.js";
+import * as validators from "./generated/contract-validators.js";
+import { formatSchemaErrors } from "./schema-errors.js";
 
-export type ContractName = "manifest" | "event" | "result" | "runContext";
-
-const schemas: Record<ContractName, object> = {
-  manifest: manifestSchema,
-  event: flowEventSchema,
-  result: flowResultSchema,
-  runContext: runContextSchema,
-};
-
-let ajv: ReturnType<typeof createAjv> | undefined;
-const compiled = new Map<ContractName, ValidateFunction>();
-
-function validatorFor(name: ContractName): ValidateFunction {
-  let validate = compiled.get(name);
-  if (!validate) {
-    if (!ajv) {
-      ajv = createAjv(false);
-      // run-context refers to the event schema by its relative $id.
-      ajv.addSchema(flowEventSchema);
-    }
-    validate = ajv.getSchema((schemas[name] as { $id: string }).$id) ?? ajv.compile(schemas[name]);
-    compiled.set(name, validate);
-  }
-  return validate;
-}
+export type ContractName = keyof typeof validators;
 
 /** Validates `value` against one contract; returns Ajv's error objects, empty when valid. */
 export function contractProblemsDetailed(name: ContractName, value: unknown): ErrorObject[] {
-  const validate = validatorFor(name);
+  const validate = validators[name];
   return validate(value) ? [] : [...(validate.errors ?? [])];
 }
 

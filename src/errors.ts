@@ -1,6 +1,6 @@
 // Error classes the CLI and backend know how to print: each says what went wrong, where, and how to fix it.
 
-export type ErrorCode = "config" | "event" | "usage" | "runner" | "step";
+export type ErrorCode = "config" | "event" | "usage" | "runner" | "step" | "rpc" | "backend";
 
 export interface FlowErrorOptions {
   /** The file, flow/step or field the error concerns. */
@@ -56,6 +56,35 @@ export class UsageError extends FlowError {
 export class RunnerError extends FlowError {
   constructor(message: string, options: FlowErrorOptions = {}) {
     super("runner", message, options);
+  }
+}
+
+/** Why a JSON-RPC request got no result: the peer answered with an error, stayed silent, or went away. */
+export type RpcFailure = "error-response" | "timeout" | "closed" | "aborted";
+
+/** A JSON-RPC request that failed; `rpcCode` and `data` are the peer's, when it answered with an error. */
+export class RpcError extends FlowError {
+  readonly method: string;
+  readonly failure: RpcFailure;
+  readonly rpcCode?: number;
+  readonly data?: unknown;
+
+  constructor(
+    message: string,
+    options: FlowErrorOptions & { method: string; failure: RpcFailure; rpcCode?: number; data?: unknown },
+  ) {
+    super("rpc", message, { where: options.where ?? options.method, hint: options.hint, cause: options.cause });
+    this.method = options.method;
+    this.failure = options.failure;
+    this.rpcCode = options.rpcCode;
+    this.data = options.data;
+  }
+}
+
+/** The backend service or its store cannot do what was asked (not answering, data dir in use, native module missing). */
+export class BackendError extends FlowError {
+  constructor(message: string, options: FlowErrorOptions = {}) {
+    super("backend", message, options);
   }
 }
 

@@ -20,9 +20,17 @@ export {
   type OutputSink,
   type OutputStream,
   type Runner,
+  type RunnerDescription,
   type RunnerIO,
   type RunnerOutput,
   type StepInvocation,
 } from "./runner.js";
 export { BUILTIN_RUNNERS, loadRunner } from "./runner-registry.js";
+export {
+  createFire,
+  type EventFields,
+  type TypedFire,
+  type TypedFireOptions,
+  type TypedFireReport,
+} from "./typed-fire.js";
 export * from "./types.js";

@@ -1,11 +1,16 @@
-// Ajv set-up shared by contract and payload validation: draft-07 or 2020-12 by `$schema`, formats on, readable errors.
-import Ajv, { type ErrorObject, type Options, type ValidateFunction } from "ajv";
-import Ajv2020 from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
+// Ajv set-up for payload schemas: draft-07 or 2020-12 by `$schema`, formats on. Ajv loads only when a
+// schema must really be compiled (a validator-cache miss), since loading it costs ~20 ms.
+import { createRequire } from "node:module";
+import type Ajv from "ajv";
+import type { Options, ValidateFunction } from "ajv";
 
 export type { ValidateFunction };
 
 const DRAFT_2020 = /json-schema\.org\/draft\/2020-12\/schema/;
+const require = createRequire(import.meta.url);
+
+/** Ajv's options for every validator codex-flows compiles (codegen/contract-validators.mjs uses the same). */
+export const AJV_OPTIONS: Options = { allErrors: true, strict: false };
 
 export function isDraft2020(schema: unknown): boolean {
   const declared = (schema as { $schema?: unknown } | null)?.$schema;
@@ -13,24 +18,16 @@ export function isDraft2020(schema: unknown): boolean {
 }
 
 /** A fresh Ajv for the schema's draft; strict mode off because flow authors' schemas use annotations freely. */
-export function createAjv(draft2020: boolean): Ajv {
-  const options: Options = { allErrors: true, strict: false, validateSchema: true };
-  const ajv = draft2020 ? new Ajv2020(options) : new Ajv(options);
+export function createAjv(draft2020: boolean, options: Options = {}): Ajv {
+  const AjvClass: typeof Ajv = draft2020 ? require("ajv/dist/2020.js") : require("ajv");
+  const addFormats: (ajv: Ajv) => Ajv = require("ajv-formats");
+  const ajv = new AjvClass({ ...AJV_OPTIONS, ...options });
   addFormats(ajv);
   return ajv;
 }
 
-/** Ajv errors as `"/path: message"` strings, the path `/` for the root. */
-export function formatSchemaErrors(errors: ErrorObject[] | null | undefined): string[] {
-  if (!errors || errors.length === 0) return [];
-  return errors.map((error) => {
-    const path = error.instancePath || "/";
-    if (error.keyword === "additionalProperties") {
-      return `${path}: unknown field "${String(error.params.additionalProperty)}"`;
-    }
-    if (error.keyword === "enum") {
-      return `${path}: ${error.message} (${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")})`;
-    }
-    return `${path}: ${error.message ?? "is invalid"}`;
-  });
+/** Ajv standalone CommonJS code for a validator compiled with `code: { source: true }`. */
+export function standaloneSource(ajv: Ajv, validate: ValidateFunction): string {
+  const standalone: (ajv: Ajv, validate: ValidateFunction) => string = require("ajv/dist/standalone").default;
+  return standalone(ajv, validate);
 }

@@ -1,7 +1,7 @@
 // Loading one flow folder: parse flow.toml, validate it against schemas/flow.schema.json, resolve and check paths.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import TOML from "@iarna/toml";
+import parseToml from "@iarna/toml/parse-string.js";
 import type { ErrorObject } from "ajv";
 import { contractProblemsDetailed } from "./contracts.js";
 import type { FlowDefinition, FlowSource, StepDefinition } from "./types.js";
@@ -125,7 +125,7 @@ export function loadFlow(root: string, source: FlowSource): LoadedFlow {
 
   let raw: unknown;
   try {
-    raw = TOML.parse(text);
+    raw = parseToml(text);
   } catch (error) {
     const { line, col } = error as { line?: number; col?: number };
     const at = line === undefined ? "" : `:${line + 1}:${(col ?? 0) + 1}`;

@@ -1,7 +1,7 @@
 // Matching an event to steps: the trigger type must equal the event type and the payload must fit the schema.
 import { describeError, FlowConfigError } from "./errors.js";
-import { formatSchemaErrors } from "./json-schema.js";
 import { payloadValidator } from "./payload-schema.js";
+import { formatSchemaErrors } from "./schema-errors.js";
 import type { FlowDefinition, FlowEvent, SkippedStep, StepDefinition } from "./types.js";
 
 export interface StepMatch {

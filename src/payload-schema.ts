@@ -1,16 +1,18 @@
-// Compiling step payload schemas (draft-07 or 2020-12), with sibling-file $refs, cached by path and mtime.
+// Compiling step payload schemas (draft-07 or 2020-12), with sibling-file $refs; cached in memory by path
+// and mtime, and on disk by content (src/validator-cache.ts).
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { FlowConfigError } from "./errors.js";
-import { createAjv, isDraft2020, type ValidateFunction } from "./json-schema.js";
+import { createAjv, isDraft2020, standaloneSource, type ValidateFunction } from "./json-schema.js";
+import { loadValidator, storeValidator, validatorKey } from "./validator-cache.js";
 
-const cache = new Map<string, { stamp: string; validate: ValidateFunction }>();
+const memory = new Map<string, { stamp: string; validate: ValidateFunction }>();
 
-function readSchema(path: string): Record<string, unknown> {
+function parseSchema(path: string, text: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(path, "utf8"));
+    value = JSON.parse(text);
   } catch (error) {
     throw new FlowConfigError(`schema is not valid JSON: ${(error as Error).message}`, { where: path, cause: error });
   }
@@ -34,6 +36,39 @@ function stampOf(path: string): string {
   }
 }
 
+/** Other `*.json` files in the schema's folder, as [path, text], sorted by name. */
+function siblingsOf(path: string): [string, string][] {
+  const dir = dirname(path);
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".json") && name !== basename(path))
+    .sort()
+    .map((name) => [join(dir, name), readFileSync(join(dir, name), "utf8")]);
+}
+
+function compile(
+  path: string,
+  text: string,
+  siblings: [string, string][],
+): { validate: ValidateFunction; source: string } {
+  const schema = parseSchema(path, text);
+  const draft2020 = isDraft2020(schema);
+  const ajv = createAjv(draft2020, { code: { source: true } });
+  for (const [siblingPath, siblingText] of siblings) {
+    try {
+      const sibling = parseSchema(siblingPath, siblingText);
+      if (isDraft2020(sibling) === draft2020) ajv.addSchema(withFileId(sibling, siblingPath));
+    } catch {
+      // A broken sibling only matters if this schema refers to it; compile() then reports the $ref.
+    }
+  }
+  try {
+    const validate = ajv.compile(withFileId(schema, path));
+    return { validate, source: standaloneSource(ajv, validate) };
+  } catch (error) {
+    throw new FlowConfigError(`invalid JSON Schema: ${(error as Error).message}`, { where: path, cause: error });
+  }
+}
+
 /**
  * The compiled validator for a payload schema file. Other `*.json` files in the same folder are
  * registered too, so `{"$ref": "common.schema.json#/definitions/x"}` works. Throws FlowConfigError
@@ -41,28 +76,18 @@ function stampOf(path: string): string {
  */
 export function payloadValidator(path: string): ValidateFunction {
   const stamp = stampOf(path);
-  const cached = cache.get(path);
+  const cached = memory.get(path);
   if (cached?.stamp === stamp) return cached.validate;
 
-  const schema = readSchema(path);
-  const ajv = createAjv(isDraft2020(schema));
-  const dir = dirname(path);
-  for (const name of readdirSync(dir).sort()) {
-    const sibling = join(dir, name);
-    if (name === basename(path) || !name.endsWith(".json")) continue;
-    try {
-      const siblingSchema = readSchema(sibling);
-      if (isDraft2020(siblingSchema) === isDraft2020(schema)) ajv.addSchema(withFileId(siblingSchema, sibling));
-    } catch {
-      // A broken sibling only matters if this schema refers to it; compile() then reports the $ref.
-    }
+  const text = readFileSync(path, "utf8");
+  const siblings = siblingsOf(path);
+  const key = validatorKey([path, text, ...siblings.flat()]);
+  let validate = loadValidator(key);
+  if (!validate) {
+    const compiled = compile(path, text, siblings);
+    storeValidator(key, compiled.source);
+    validate = compiled.validate;
   }
-  let validate: ValidateFunction;
-  try {
-    validate = ajv.compile(withFileId(schema, path));
-  } catch (error) {
-    throw new FlowConfigError(`invalid JSON Schema: ${(error as Error).message}`, { where: path, cause: error });
-  }
-  cache.set(path, { stamp, validate });
+  memory.set(path, { stamp, validate });
   return validate;
 }

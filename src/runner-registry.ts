@@ -1,11 +1,13 @@
 // Finding runners by name: built-ins load lazily; any other name comes from a `codex-flows-runner-<name>` package.
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { resolve as resolveModule } from "import-meta-resolve";
 import { RunnerError } from "./errors.js";
 import type { Runner } from "./runner.js";
 
 const builtins: Record<string, () => Promise<Runner>> = {
   bun: async () => (await import("../runners/bun/index.js")).bunRunner,
+  "code-mode": async () => (await import("../runners/code-mode/index.js")).codeModeRunner,
 };
 
 export const BUILTIN_RUNNERS = Object.keys(builtins);
@@ -14,18 +16,27 @@ export function runnerPackage(name: string): string {
   return `codex-flows-runner-${name}`;
 }
 
-/** The URL of the runner package's entry as seen from `fromDir`, or undefined when it is not installed. */
-export function resolveRunnerPackage(name: string, fromDir: string): string | undefined {
+/** The URL of the runner package's entry as seen from `fromDir` (Node's ESM resolution), or undefined. */
+async function resolveRunnerPackage(name: string, fromDir: string): Promise<string | undefined> {
+  // Loaded only for plugin runners: it is large, and `codex-flows run` of a built-in must start fast.
+  const { resolve } = await import("import-meta-resolve");
   try {
-    return resolveModule(runnerPackage(name), pathToFileURL(`${fromDir}/`).href);
+    return resolve(runnerPackage(name), pathToFileURL(`${fromDir}/`).href);
   } catch {
     return undefined;
   }
 }
 
-/** Whether `name` is a built-in runner or an installed runner package, without loading it. */
+/**
+ * Whether `name` is a built-in runner or a runner package installed in a node_modules folder at or
+ * above `fromDir`. A cheap look for the folder, for discovery; loading does the full resolution.
+ */
 export function runnerExists(name: string, fromDir: string): boolean {
-  return name in builtins || resolveRunnerPackage(name, fromDir) !== undefined;
+  if (name in builtins) return true;
+  for (let dir = fromDir; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "node_modules", runnerPackage(name), "package.json"))) return true;
+    if (dirname(dir) === dir) return false;
+  }
 }
 
 function unknownRunner(name: string): RunnerError {
@@ -62,15 +73,14 @@ async function importPlugin(name: string, url: string): Promise<Runner> {
 }
 
 /** Loads the runner called `name`, looking for plugin packages from `fromDir` upwards. Cached per process. */
-export function loadRunner(name: string, fromDir: string): Promise<Runner> {
+export async function loadRunner(name: string, fromDir: string): Promise<Runner> {
   const builtin = builtins[name];
-  const url = builtin ? undefined : resolveRunnerPackage(name, fromDir);
-  const key = builtin ? `builtin:${name}` : (url ?? `missing:${name}`);
+  const url = builtin ? undefined : await resolveRunnerPackage(name, fromDir);
+  if (!builtin && !url) throw unknownRunner(name);
+  const key = url ?? `builtin:${name}`;
   let runner = loaded.get(key);
   if (!runner) {
-    if (builtin) runner = builtin();
-    else if (url) runner = importPlugin(name, url);
-    else return Promise.reject(unknownRunner(name));
+    runner = builtin ? builtin() : importPlugin(name, url as string);
     loaded.set(key, runner);
   }
   return runner;

@@ -42,6 +42,15 @@ export interface Runner {
   run(invocation: StepInvocation, io: RunnerIO): Promise<RunnerOutput>;
   /** Optional: refuse a step before it runs (e.g. a gated runner); the message says how to enable it. */
   unavailableReason?(env: NodeJS.ProcessEnv): string | undefined;
+  /** Optional: how the runner would launch a step here (e.g. the command it starts), shown by list and check. */
+  describe?(env: NodeJS.ProcessEnv): RunnerDescription;
+}
+
+export interface RunnerDescription {
+  /** One line for people. */
+  summary: string;
+  /** The same facts for `--json`. */
+  details: Record<string, unknown>;
 }
 
 /** Identity helper that gives runner authors type checking: `export default defineRunner({ name, run })`. */

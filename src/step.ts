@@ -1,16 +1,111 @@
-// Helpers for step scripts (run by Bun): read the run context, print the FLOW_RESULT line.
-import type { FlowResult, RunContext } from "./types.js";
+// `codex-flows/step`, what step scripts import: `defineStep` reads the run context and prints the FLOW_RESULT line.
+import { contractProblems } from "./contracts.js";
+import { describeError, UsageError } from "./errors.js";
+import type { FlowEvent, FlowResult, NextEvent, RunContext } from "./types.js";
 
-export type { FlowEvent, FlowResult, FlowStatus, NextEvent, RunContext } from "./types.js";
+export { type ConfigValue, configValue, enabled, envOverrideName, type HasConfig } from "./step-config.js";
+export type { FlowEvent, FlowResult, FlowStatus, NextEvent, RunContext, RunContextFlow } from "./types.js";
 
-/** Prints the FLOW_RESULT line the engine reads. */
-export function printResult(result: FlowResult): void {
-  process.stdout.write(`\nFLOW_RESULT ${JSON.stringify(result)}\n`);
+const RESULT_PREFIX = "FLOW_RESULT ";
+
+declare const untyped: unique symbol;
+/** The default event map of `defineStep`: `next` entries are plain NextEvents. */
+export interface UntypedEvents {
+  readonly [untyped]: true;
 }
 
-/** Reads the run context JSON the bun runner writes to stdin. */
-export async function readContext<C extends RunContext = RunContext>(): Promise<C> {
+/** A `next` entry for one event type of the map `M` (e.g. the generated FlowEventMap), with its payload type. */
+export type TypedNextEvent<M> = {
+  [K in keyof M & string]: { type: K; payload: M[K]; id?: string; source?: string; occurredAt?: string };
+}[keyof M & string];
+
+export type NextFor<M> = [M] extends [UntypedEvents] ? NextEvent : TypedNextEvent<M>;
+
+/** What a step handler returns; with an event map, each `next` event's payload is checked against its type. */
+export interface StepResult<M = UntypedEvents> extends Pick<FlowResult, "status" | "message" | "artifacts"> {
+  next?: NextFor<M>[];
+}
+
+/** Any run context: the generated `<Step>Context` types all fit. */
+export type AnyRunContext = RunContext<FlowEvent, object>;
+
+export type StepHandler<C extends AnyRunContext, M> = (ctx: C) => StepResult<M> | Promise<StepResult<M>>;
+
+async function readStdin(): Promise<string> {
   const chunks: Uint8Array[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array);
-  return JSON.parse(Buffer.concat(chunks).toString("utf8")) as C;
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Reads the run context JSON the runner writes to stdin and checks it against schemas/run-context.schema.json. */
+export async function readContext<C extends AnyRunContext = RunContext>(): Promise<C> {
+  const hint = "a step reads its run context on stdin: run it with `codex-flows run <flow> <step> --event FILE`";
+  const text = await readStdin();
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`run context is not JSON (${(error as Error).message})`, {
+      where: "stdin",
+      hint,
+      cause: error,
+    });
+  }
+  const problems = contractProblems("runContext", value);
+  if (problems.length > 0) {
+    throw new UsageError(`not a valid run context: ${problems.join("; ")}`, { where: "stdin", hint });
+  }
+  return value as C;
+}
+
+/** Prints a FLOW_RESULT line on a line of its own. */
+export function printResult(result: FlowResult): void {
+  process.stdout.write(`\n${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+}
+
+/**
+ * Watches `process.stdout.write` (passing everything through) to know whether the result line needs a
+ * newline before it. console.log always ends its line, so only raw writes can leave one open.
+ */
+function watchLineEnd(): () => boolean {
+  let atLineStart = true;
+  const original = process.stdout.write;
+  process.stdout.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
+    const text = typeof chunk === "string" ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk).toString() : "";
+    if (text.length > 0) atLineStart = text.endsWith("\n");
+    return (original as (...args: unknown[]) => boolean).apply(this, [chunk, ...rest]);
+  } as typeof process.stdout.write;
+  return () => atLineStart;
+}
+
+/** The handler's return value as a result line, or an error saying what is wrong with it. */
+function resultLine(value: unknown): string {
+  const problems = contractProblems("result", value);
+  if (problems.length > 0) {
+    throw new UsageError(`the step handler returned an invalid result: ${problems.join("; ")}`, {
+      hint: 'return an object like { status: "completed", message: "..." }',
+    });
+  }
+  return `${RESULT_PREFIX}${JSON.stringify(value)}`;
+}
+
+/**
+ * Runs a step: reads and validates the run context from stdin, calls `handler` with it (typed as `C`,
+ * e.g. the generated `GreetContext`), and prints the FLOW_RESULT line from what it returns. A thrown
+ * error becomes `{ status: "failed", message }`, its stack goes to stderr and the exit code is 1.
+ * Whatever the handler prints itself is left alone. Pass an event map `M` to type `next` events.
+ */
+export async function defineStep<C extends AnyRunContext = RunContext, M = UntypedEvents>(
+  handler: StepHandler<C, M>,
+): Promise<void> {
+  const atLineStart = watchLineEnd();
+  let line: string;
+  try {
+    line = resultLine(await handler(await readContext<C>()));
+  } catch (error) {
+    console.error(error instanceof Error && !(error instanceof UsageError) ? error.stack : describeError(error));
+    line = `${RESULT_PREFIX}${JSON.stringify({ status: "failed", message: describeError(error) })}`;
+    process.exitCode = 1;
+  }
+  process.stdout.write(`${atLineStart() ? "" : "\n"}${line}\n`);
 }

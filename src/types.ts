@@ -1,55 +1,51 @@
 // The shapes that cross module boundaries: events, manifests, run contexts, results and runs.
+import type * as Contracts from "./contracts.gen.js";
 
-export type FlowStatus = "skipped" | "completed" | "changed" | "needs_intervention" | "blocked" | "failed";
+/** A step's outcome; from schemas/flow-result.schema.json. */
+export type FlowStatus = Contracts.FlowResult["status"];
 
-export const FLOW_STATUSES: readonly FlowStatus[] = [
+export const FLOW_STATUSES = [
   "skipped",
   "completed",
   "changed",
   "needs_intervention",
   "blocked",
   "failed",
-];
+] as const satisfies readonly FlowStatus[];
 
-export interface FlowEvent<T = unknown> {
-  id: string;
-  type: string;
-  source?: string;
-  occurredAt?: string;
-  receivedAt: string;
+// A compile error here means the schema has a status this list lacks.
+true satisfies [Exclude<FlowStatus, (typeof FLOW_STATUSES)[number]>] extends [never] ? true : false;
+
+/** The event every step receives (schemas/flow-event.schema.json), with its payload typed as `T`. */
+export interface FlowEvent<T = unknown> extends Contracts.FlowEvent {
   payload: T;
-  [extra: string]: unknown;
 }
+
+type ContractNextEvent = NonNullable<Contracts.FlowResult["next"]>[number];
 
 /** An event a step asks the engine to fire next; id and receivedAt are filled in. */
-export interface NextEvent<T = unknown> {
-  id?: string;
-  type: string;
-  source?: string;
-  occurredAt?: string;
+export interface NextEvent<T = unknown> extends ContractNextEvent {
   payload?: T;
-  [extra: string]: unknown;
 }
 
-export interface FlowResult {
-  status: FlowStatus;
-  message?: string;
-  artifacts?: Record<string, unknown>;
-  next?: NextEvent[];
-  [extra: string]: unknown;
+/** What a step reports on its `FLOW_RESULT` line (schemas/flow-result.schema.json). */
+export type FlowResult = Contracts.FlowResult;
+
+/** The flow.toml manifest as written (schemas/flow.schema.json), before paths are resolved. */
+export type FlowManifest = Contracts.FlowManifest;
+
+export type FlowConfig = Contracts.RunContext["flow"]["config"];
+
+/** The run context's `flow` object (schemas/run-context.schema.json), with the event and config typed. */
+export interface RunContextFlow<E extends FlowEvent = FlowEvent, C extends object = FlowConfig>
+  extends Omit<Contracts.RunContext["flow"], "event" | "config"> {
+  config: C;
+  event: E;
 }
 
-export type FlowConfig = Record<string, unknown>;
-
-export interface RunContext<E extends FlowEvent = FlowEvent, C extends FlowConfig = FlowConfig> {
-  flow: {
-    name: string;
-    version: number | string;
-    root: string;
-    step: string;
-    config: C;
-    event: E;
-  };
+/** What a runner hands a step: for `bun`, the JSON on stdin. Codegen gives each step its own `<Step>Context`. */
+export interface RunContext<E extends FlowEvent = FlowEvent, C extends object = FlowConfig> {
+  flow: RunContextFlow<E, C>;
 }
 
 /** Where a flow was discovered; the `.codex/flows` copy of a flow wins over `flows`. */

@@ -15,7 +15,9 @@ declare module "vitest" {
 export default async function setup(project: TestProject): Promise<() => void> {
   // Inside the repo, so the built files resolve their dependencies from its node_modules.
   const outDir = mkdtempSync(join(process.cwd(), ".test-dist-"));
-  await build({ ...(config as Options), outDir, dts: false, silent: true, config: false });
+  for (const options of config as Options[]) {
+    await build({ ...options, outDir, dts: false, clean: false, silent: true, config: false });
+  }
   project.provide("distDir", outDir);
   return () => rmSync(outDir, { recursive: true, force: true });
 }

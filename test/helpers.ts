@@ -9,7 +9,7 @@ import { inject, onTestFinished } from "vitest";
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** The CLI built for this test run by test/global-setup.ts. */
 export const DIST = inject("distDir");
-export const CLI = join(DIST, "cli.js");
+export const CLI = join(DIST, "cli.cjs");
 export const FIXTURES = join(ROOT, "test", "fixtures");
 
 export interface CliResult {

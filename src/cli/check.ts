@@ -25,6 +25,8 @@ export async function checkCommand(options: CheckOptions): Promise<number> {
         const runner = await loadRunner(step.runner, flow.root);
         const refusal = runner.unavailableReason?.(process.env);
         if (refusal) notes.push(`${flow.name}/${step.name}: gated: ${refusal}`);
+        const description = runner.describe?.(process.env);
+        if (description) notes.push(`${flow.name}/${step.name}: ${description.summary}`);
       } catch (error) {
         errors.push({ path: flow.manifestPath, field: `steps[${index}].runner`, message: describeError(error) });
       }

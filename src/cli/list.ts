@@ -2,14 +2,16 @@
 import { discoverFlows } from "../discover.js";
 import { EXIT_OK } from "../exit-code.js";
 import { formatProblem, shortPath } from "./format.js";
+import { allRunnerFacts, type RunnerFacts } from "./runner-facts.js";
 
 export interface ListOptions {
   cwd: string;
   json?: boolean;
 }
 
-export function listCommand(options: ListOptions): number {
+export async function listCommand(options: ListOptions): Promise<number> {
   const discovery = discoverFlows(options.cwd);
+  const facts = await allRunnerFacts(discovery.flows);
   if (options.json) {
     const flows = discovery.flows.map((flow) => ({
       name: flow.name,
@@ -18,6 +20,7 @@ export function listCommand(options: ListOptions): number {
       root: flow.root,
       source: flow.source,
       steps: flow.steps.map((step) => ({
+        ...stepFacts(facts.get(`${flow.name}/${step.name}`)),
         name: step.name,
         runner: step.runner,
         timeoutMs: step.timeoutMs,
@@ -35,7 +38,10 @@ export function listCommand(options: ListOptions): number {
     const description = flow.description ? `  ${flow.description}` : "";
     lines.push(`${flow.name} v${flow.version} (${flow.source})${description}`);
     for (const step of flow.steps) {
-      lines.push(`  ${step.name}  runner=${step.runner}  on ${step.trigger.type}`);
+      const known = facts.get(`${flow.name}/${step.name}`);
+      lines.push(`  ${step.name}  runner=${step.runner}  on ${step.trigger.type}${known?.gated ? "  [gated]" : ""}`);
+      if (known?.gatedReason) lines.push(`    gated: ${known.gatedReason}`);
+      if (known?.summary) lines.push(`    ${known.summary}`);
     }
   }
   for (const hidden of discovery.shadowed) {
@@ -49,4 +55,14 @@ export function listCommand(options: ListOptions): number {
   }
   console.log(lines.join("\n"));
   return EXIT_OK;
+}
+
+/** The runner facts a step's JSON carries (e.g. `appServer`), then `gated`; the step's own fields win. */
+function stepFacts(known: RunnerFacts | undefined): Record<string, unknown> {
+  if (!known) return {};
+  return {
+    ...known.details,
+    gated: known.gated,
+    ...(known.gatedReason ? { gatedReason: known.gatedReason } : {}),
+  };
 }

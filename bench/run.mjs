@@ -1,0 +1,6 @@
+// `npm run bench`: every benchmark, each a ratio against a baseline measured in the same run.
+import { benchCore } from "./core.mjs";
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 30);
+console.log(`codex-flows benchmarks (${rounds} interleaved rounds, medians)`);
+await benchCore(rounds);

@@ -1,0 +1,42 @@
+// TypeScript names for generated code: type names from step and file names, namespaces from flow names, safe keys.
+
+/** `do-work` -> `DoWork`, `release.schema` -> `ReleaseSchema`; a leading digit gets a `T` in front. */
+export function pascalCase(text: string): string {
+  const name = text
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((word) => word[0]?.toUpperCase() + word.slice(1))
+    .join("");
+  if (name === "") return "T";
+  return /^[0-9]/.test(name) ? `T${name}` : name;
+}
+
+/** `openai-codex-bindings` -> `openaiCodexBindings`; a leading digit gets `flow` in front. */
+export function camelCase(text: string): string {
+  const pascal = pascalCase(text);
+  if (pascal.startsWith("T") && /^[0-9]/.test(text)) return `flow${pascal.slice(1)}`;
+  return pascal[0]?.toLowerCase() + pascal.slice(1);
+}
+
+/** The type name a schema file gives when it has no `title`: `greeting.schema.json` -> `Greeting`. */
+export function typeNameOfFile(fileName: string): string {
+  return pascalCase(fileName.replace(/\.json$/i, "").replace(/\.schema$/i, ""));
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** An object key as TypeScript source: bare when it is an identifier, else a JSON string. */
+export function propertyKey(key: string): string {
+  return IDENTIFIER.test(key) ? key : JSON.stringify(key);
+}
+
+/** Unique names in order of first use: the second `x` becomes `x2`, and so on. */
+export function uniqueNames(names: string[]): string[] {
+  const used = new Set<string>();
+  return names.map((name) => {
+    let candidate = name;
+    for (let n = 2; used.has(candidate); n += 1) candidate = `${name}${n}`;
+    used.add(candidate);
+    return candidate;
+  });
+}

@@ -1,0 +1,152 @@
+// The backend's resolved configuration: defaults, then the seed's CODEX_FLOW_BACKEND_* variables, then CLI flags.
+import { resolve } from "node:path";
+import { UsageError } from "../errors.js";
+
+export type ExecutorName = "direct" | "systemd-run";
+export const EXECUTORS: readonly ExecutorName[] = ["direct", "systemd-run"];
+
+export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_PORT = 7345;
+/** Under the project's `.codex/` folder, beside (not inside) `.codex/flows`. */
+export const DEFAULT_DATA_DIR = ".codex/flow-backend";
+
+export interface ServeConfig {
+  /** The project folder whose flows the service runs. */
+  cwd: string;
+  dataDir: string;
+  host: string;
+  port: number;
+  /** When set, every endpoint but /healthz needs a signature made with it. */
+  secret?: string;
+  executor: ExecutorName;
+  /** Steps running at once. */
+  concurrency: number;
+  /** Allow a non-loopback host without a secret. */
+  insecure: boolean;
+  /** Largest request body accepted, in bytes. */
+  bodyLimit: number;
+  /** How long a claimed run's lease lasts without a heartbeat. */
+  leaseMs: number;
+  /** How long SIGTERM waits for running steps before they are killed and marked interrupted. */
+  graceMs: number;
+  /** The first retry's backoff; it doubles per attempt. */
+  retryBackoffMs: number;
+}
+
+/** Flags as cac hands them over (numbers may arrive as strings or numbers). */
+export interface ServeFlags {
+  cwd?: string;
+  dataDir?: string;
+  host?: string;
+  port?: unknown;
+  secret?: string;
+  executor?: string;
+  concurrency?: unknown;
+  insecure?: boolean;
+  bodyLimit?: unknown;
+  leaseMs?: unknown;
+  graceMs?: unknown;
+  retryBackoffMs?: unknown;
+}
+
+const ENV = "CODEX_FLOW_BACKEND_";
+
+function integer(value: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const number = typeof value === "number" ? value : Number(String(value).trim());
+  if (String(value).trim() === "" || !Number.isInteger(number) || number < min || number > max) {
+    throw new UsageError(`${name} must be an integer from ${min} to ${max}, got "${String(value)}"`);
+  }
+  return number;
+}
+
+/** The first defined of flag, environment variable and default, with the name to blame when it is invalid. */
+function pick(flag: unknown, flagName: string, env: NodeJS.ProcessEnv, variable: string): [unknown, string] {
+  if (flag !== undefined && flag !== "") return [flag, `--${flagName}`];
+  const value = env[`${ENV}${variable}`];
+  if (value !== undefined && value !== "") return [value, `${ENV}${variable}`];
+  return [undefined, ""];
+}
+
+function intSetting(
+  flags: ServeFlags,
+  key: keyof ServeFlags,
+  flagName: string,
+  env: NodeJS.ProcessEnv,
+  variable: string,
+  fallback: number,
+  min: number,
+  max?: number,
+): number {
+  const [value, name] = pick(flags[key], flagName, env, variable);
+  return value === undefined ? fallback : integer(value, name, min, max);
+}
+
+/** Whether `host` only listens on this machine. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Builds the one resolved configuration every part of the service uses. */
+export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): ServeConfig {
+  const cwd = resolve(String(pick(flags.cwd, "cwd", env, "CWD")[0] ?? process.cwd()));
+  const dataDirValue = pick(flags.dataDir, "data-dir", env, "DATA_DIR")[0];
+  const dataDir = dataDirValue === undefined ? resolve(cwd, DEFAULT_DATA_DIR) : resolve(String(dataDirValue));
+  const host = String(pick(flags.host, "host", env, "HOST")[0] ?? DEFAULT_HOST);
+  const secretValue = pick(flags.secret, "secret", env, "SECRET")[0];
+  const [executorValue, executorName] = pick(flags.executor, "executor", env, "EXECUTOR");
+  const executor = String(executorValue ?? "direct");
+  if (!EXECUTORS.includes(executor as ExecutorName)) {
+    throw new UsageError(`${executorName} must be one of ${EXECUTORS.join(", ")}, got "${executor}"`);
+  }
+  const insecureValue = flags.insecure ?? ["1", "true"].includes(env[`${ENV}INSECURE`] ?? "");
+  const config: ServeConfig = {
+    cwd,
+    dataDir,
+    host,
+    port: intSetting(flags, "port", "port", env, "PORT", DEFAULT_PORT, 0, 65_535),
+    ...(secretValue === undefined ? {} : { secret: String(secretValue) }),
+    executor: executor as ExecutorName,
+    concurrency: intSetting(flags, "concurrency", "concurrency", env, "CONCURRENCY", 4, 1, 256),
+    insecure: insecureValue === true,
+    bodyLimit: intSetting(flags, "bodyLimit", "body-limit", env, "BODY_LIMIT", 1024 * 1024, 1),
+    leaseMs: intSetting(flags, "leaseMs", "lease-ms", env, "LEASE_MS", 30_000, 300),
+    graceMs: intSetting(flags, "graceMs", "grace-ms", env, "GRACE_MS", 30_000, 0),
+    retryBackoffMs: intSetting(flags, "retryBackoffMs", "retry-backoff-ms", env, "RETRY_BACKOFF_MS", 1_000, 0),
+  };
+  if (!isLoopback(config.host) && config.secret === undefined && !config.insecure) {
+    throw new UsageError(
+      `refusing to listen on ${config.host} without a secret: anyone who can reach it could run steps`,
+      {
+        hint: "set CODEX_FLOW_BACKEND_SECRET (or --secret), bind 127.0.0.1, or pass --insecure if the network is trusted",
+      },
+    );
+  }
+  return config;
+}
+
+export interface ClientConfig {
+  url: string;
+  secret?: string;
+}
+
+/** Where the CLI finds the service: --url, CODEX_FLOW_BACKEND_URL, else the HOST and PORT variables. */
+export function resolveClientConfig(
+  flags: { url?: string; secret?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): ClientConfig {
+  const secret = pick(flags.secret, "secret", env, "SECRET")[0];
+  let url = pick(flags.url, "url", env, "URL")[0] as string | undefined;
+  if (url === undefined) {
+    const host = env[`${ENV}HOST`] || DEFAULT_HOST;
+    const port = env[`${ENV}PORT`] || String(DEFAULT_PORT);
+    // 0.0.0.0 and :: are bind-all addresses, not places to connect to.
+    const connectHost = host === "0.0.0.0" || host === "::" ? DEFAULT_HOST : host.includes(":") ? `[${host}]` : host;
+    url = `http://${connectHost}:${port}`;
+  }
+  try {
+    new URL(String(url));
+  } catch {
+    throw new UsageError(`--url is not a URL: "${String(url)}"`, { hint: "e.g. --url http://127.0.0.1:7345" });
+  }
+  return { url: String(url).replace(/\/+$/, ""), ...(secret === undefined ? {} : { secret: String(secret) }) };
+}

@@ -1,0 +1,69 @@
+// The service's view of the project's flows: discovery re-run only when a flow folder or flow.toml changed.
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { type Discovery, discoverFlows, FLOW_SOURCES } from "../discover.js";
+import { matchEvent } from "../match.js";
+import type { PlannedRun } from "../store/insert-event.js";
+import type { FlowDefinition, FlowEvent, SkippedStep, StepDefinition } from "../types.js";
+
+function mtime(path: string): string {
+  try {
+    return String(statSync(path).mtimeMs);
+  } catch {
+    return "-";
+  }
+}
+
+/**
+ * Discovery costs a TOML parse and schema checks per flow; a stamp of the folders' and manifests'
+ * mtimes costs a few stat calls, so the flows are re-read exactly when one of them was edited.
+ */
+export class FlowCatalog {
+  private stamp = "";
+  private discovery: Discovery = { flows: [], errors: [], shadowed: [] };
+
+  constructor(readonly cwd: string) {}
+
+  private currentStamp(): string {
+    const parts: string[] = [];
+    for (const source of FLOW_SOURCES) {
+      const dir = join(this.cwd, source);
+      parts.push(mtime(dir));
+      let names: string[] = [];
+      try {
+        names = readdirSync(dir);
+      } catch {}
+      for (const name of names) parts.push(name, mtime(join(dir, name)), mtime(join(dir, name, "flow.toml")));
+    }
+    return parts.join("|");
+  }
+
+  /** The flows as they are on disk now. */
+  current(): Discovery {
+    const stamp = this.currentStamp();
+    if (stamp !== this.stamp) {
+      this.discovery = discoverFlows(this.cwd);
+      this.stamp = stamp;
+    }
+    return this.discovery;
+  }
+
+  find(flowName: string, stepName: string): { flow: FlowDefinition; step: StepDefinition } | undefined {
+    const flow = this.current().flows.find((candidate) => candidate.name === flowName);
+    const step = flow?.steps.find((candidate) => candidate.name === stepName);
+    return flow && step ? { flow, step } : undefined;
+  }
+
+  /** The runs an event gets (one per matching step) and why every other step does not run. */
+  plan(event: FlowEvent): { runs: PlannedRun[]; skipped: SkippedStep[] } {
+    const matched = matchEvent(event, this.current().flows);
+    return {
+      runs: matched.matches.map(({ flow, step }) => ({
+        flow: flow.name,
+        step: step.name,
+        maxAttempts: step.retries + 1,
+      })),
+      skipped: matched.skipped,
+    };
+  }
+}

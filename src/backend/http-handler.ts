@@ -1,0 +1,104 @@
+// The HTTP front: size limit, signature check, routing (404/405), and JSON errors that are never 5xx for bad input.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { describeError } from "../errors.js";
+import { getEvent, getEvents, postEvent, replayEvent } from "./event-routes.js";
+import { HttpError, readBody, sendJson } from "./http-io.js";
+import type { RouteHandler } from "./route-types.js";
+import { cancelRun, getRunRoute, getRuns } from "./run-routes.js";
+import type { BackendService } from "./service.js";
+import { SIGNATURE_HEADER, signatureProblem, TIMESTAMP_HEADER } from "./signature.js";
+
+interface Route {
+  /** Literal segments, `:id` for a parameter. */
+  pattern: string[];
+  methods: Record<string, RouteHandler>;
+}
+
+const ROUTES: Route[] = [
+  { pattern: ["events"], methods: { GET: getEvents, POST: postEvent } },
+  { pattern: ["flow-events"], methods: { POST: postEvent } },
+  { pattern: ["events", ":id"], methods: { GET: getEvent } },
+  { pattern: ["events", ":id", "replay"], methods: { POST: replayEvent } },
+  { pattern: ["runs"], methods: { GET: getRuns } },
+  { pattern: ["runs", ":id"], methods: { GET: getRunRoute } },
+  { pattern: ["runs", ":id", "cancel"], methods: { POST: cancelRun } },
+];
+
+/** Splits the raw path before decoding, so an id holding `%2F` stays one segment. */
+function segmentsOf(pathname: string): string[] {
+  const raw = pathname.slice(1).split("/");
+  try {
+    return raw.map((segment) => decodeURIComponent(segment));
+  } catch {
+    throw new HttpError(400, "the path holds malformed percent-encoding");
+  }
+}
+
+function findRoute(segments: string[]): { route: Route; params: string[] } | undefined {
+  for (const route of ROUTES) {
+    if (route.pattern.length !== segments.length) continue;
+    const params: string[] = [];
+    const fits = route.pattern.every((part, index) => {
+      const segment = segments[index] as string;
+      if (part === ":id") {
+        params.push(segment);
+        return segment.length > 0;
+      }
+      return part === segment;
+    });
+    if (fits) return { route, params };
+  }
+  return undefined;
+}
+
+function header(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function createRequestHandler(service: BackendService, log: (line: string) => void) {
+  const { secret, bodyLimit } = service.config;
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    try {
+      const method = request.method ?? "GET";
+      const pathAndQuery = request.url ?? "/";
+      const url = new URL(pathAndQuery, "http://codex-flows.invalid");
+      if (url.pathname === "/healthz") {
+        if (method !== "GET") throw new HttpError(405, "use GET /healthz", {}, { allow: "GET" });
+        request.resume();
+        sendJson(response, 200, { ok: true });
+        return;
+      }
+      const body = await readBody(request, bodyLimit);
+      if (secret !== undefined) {
+        const problem = signatureProblem(secret, {
+          method,
+          pathAndQuery,
+          body,
+          signature: header(request, SIGNATURE_HEADER),
+          timestamp: header(request, TIMESTAMP_HEADER),
+          now: Math.floor(Date.now() / 1000),
+        });
+        if (problem) throw new HttpError(401, problem);
+      }
+      const found = findRoute(segmentsOf(url.pathname));
+      if (!found) throw new HttpError(404, `no endpoint ${url.pathname}`);
+      const handler = found.route.methods[method];
+      if (!handler) {
+        const allow = Object.keys(found.route.methods).join(", ");
+        throw new HttpError(405, `${method} is not allowed on ${url.pathname} (allowed: ${allow})`, {}, { allow });
+      }
+      const answer = await handler({ service, params: found.params, query: url.searchParams, body });
+      sendJson(response, answer.status, answer.body);
+    } catch (error) {
+      if (error instanceof HttpError) {
+        if (error.status === 413) response.setHeader("connection", "close");
+        sendJson(response, error.status, { error: error.message, ...error.extra }, error.headers);
+        return;
+      }
+      log(`error: ${request.method} ${request.url}: ${describeError(error)}`);
+      if (!response.headersSent) sendJson(response, 500, { error: "internal error; see the service log" });
+      else response.destroy();
+    }
+  };
+}

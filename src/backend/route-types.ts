@@ -1,0 +1,51 @@
+// What every route handler gets and gives back, and the query-string checks they share.
+import { HttpError } from "./http-io.js";
+import type { BackendService } from "./service.js";
+
+export interface RouteRequest {
+  service: BackendService;
+  /** Decoded path parameters (`/events/<id>` gives [id]). */
+  params: string[];
+  query: URLSearchParams;
+  body: Buffer;
+}
+
+export interface RouteAnswer {
+  status: number;
+  body: unknown;
+}
+
+export type RouteHandler = (request: RouteRequest) => Promise<RouteAnswer> | RouteAnswer;
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 1_000;
+
+/** `?limit=` as an integer from 1 to 1000 (default 50); anything else is a 400 naming the parameter. */
+export function limitParam(query: URLSearchParams): number {
+  const value = query.get("limit");
+  if (value === null || value === "") return DEFAULT_LIMIT;
+  const limit = Number(value);
+  if (!/^\d+$/.test(value) || limit < 1 || limit > MAX_LIMIT) {
+    throw new HttpError(400, `query parameter "limit" must be an integer from 1 to ${MAX_LIMIT}, got "${value}"`, {
+      field: "limit",
+    });
+  }
+  return limit;
+}
+
+/** An optional query parameter that must be one of `allowed`. */
+export function choiceParam<T extends string>(query: URLSearchParams, name: string, allowed: readonly T[]): T | undefined {
+  const value = query.get(name);
+  if (value === null || value === "") return undefined;
+  if (!allowed.includes(value as T)) {
+    throw new HttpError(400, `query parameter "${name}" must be one of ${allowed.join(", ")}, got "${value}"`, {
+      field: name,
+    });
+  }
+  return value as T;
+}
+
+export function textParam(query: URLSearchParams, name: string): string | undefined {
+  const value = query.get(name);
+  return value === null || value === "" ? undefined : value;
+}

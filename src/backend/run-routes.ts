@@ -1,0 +1,44 @@
+// Run endpoints: GET /runs, GET /runs/<id> (attempts, result, output), POST /runs/<id>/cancel.
+import { getRun } from "../store/get-run.js";
+import { listRuns } from "../store/list-runs.js";
+import { RUN_STATUSES } from "../store/records.js";
+import { FLOW_STATUSES } from "../types.js";
+import { HttpError } from "./http-io.js";
+import { choiceParam, limitParam, type RouteHandler, textParam } from "./route-types.js";
+
+export const getRuns: RouteHandler = ({ service, query }) => ({
+  status: 200,
+  body: {
+    runs: listRuns(service.db, {
+      limit: limitParam(query),
+      eventId: textParam(query, "eventId"),
+      status: choiceParam(query, "status", RUN_STATUSES),
+      resultStatus: choiceParam(query, "result", FLOW_STATUSES),
+    }),
+  },
+});
+
+function notFoundRun(id: string): HttpError {
+  return new HttpError(404, `no run with id "${id}"`, { runId: id });
+}
+
+export const getRunRoute: RouteHandler = ({ service, params }) => {
+  const id = params[0] as string;
+  const run = getRun(service.db, id);
+  if (!run) throw notFoundRun(id);
+  return { status: 200, body: { run } };
+};
+
+export const cancelRun: RouteHandler = async ({ service, params }) => {
+  const id = params[0] as string;
+  const before = getRun(service.db, id);
+  if (!before) throw notFoundRun(id);
+  if (before.status !== "queued" && before.status !== "running") {
+    throw new HttpError(409, `run ${id} is already ${before.status}; only queued or running runs can be canceled`, {
+      runId: id,
+      runStatus: before.status,
+    });
+  }
+  await service.cancel(id);
+  return { status: 200, body: { run: getRun(service.db, id) } };
+};

@@ -1,0 +1,69 @@
+// Request signatures: HMAC-SHA256 of a POST body (webhook style), or of method, path and time for any request.
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+export const SIGNATURE_HEADER = "x-flow-signature-256";
+export const TIMESTAMP_HEADER = "x-flow-timestamp";
+/** How far a signed request's timestamp may be from the server's clock. */
+export const MAX_SKEW_SECONDS = 300;
+
+function hmac(secret: string, data: string | Buffer): string {
+  return `sha256=${createHmac("sha256", secret).update(data).digest("hex")}`;
+}
+
+/** `sha256=<hex>` of the raw body: what Patchbay and other webhook senders put on a POST. */
+export function signBody(secret: string, body: string | Buffer): string {
+  return hmac(secret, body);
+}
+
+/**
+ * `sha256=<hex>` of "<timestamp>\n<METHOD>\n<path and query>\n<body>": binds the request to its
+ * endpoint and time, so a captured GET or cancel cannot be replayed elsewhere or later.
+ */
+export function signRequest(
+  secret: string,
+  method: string,
+  pathAndQuery: string,
+  timestamp: string,
+  body: string | Buffer = "",
+): string {
+  return hmac(
+    secret,
+    Buffer.concat([Buffer.from(`${timestamp}\n${method.toUpperCase()}\n${pathAndQuery}\n`), Buffer.from(body)]),
+  );
+}
+
+function sameSignature(expected: string, given: string): boolean {
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export interface SignedRequest {
+  method: string;
+  pathAndQuery: string;
+  body: Buffer;
+  signature?: string;
+  timestamp?: string;
+  /** Seconds since the epoch. */
+  now: number;
+}
+
+/** Undefined when the request proves the secret; otherwise why not (safe to show: it never holds the secret). */
+export function signatureProblem(secret: string, request: SignedRequest): string | undefined {
+  const { signature, timestamp } = request;
+  if (!signature) return `missing ${SIGNATURE_HEADER} header (this service requires signed requests)`;
+  if (timestamp !== undefined) {
+    const seconds = Number(timestamp);
+    if (!/^\d{1,12}$/.test(timestamp) || Math.abs(request.now - seconds) > MAX_SKEW_SECONDS) {
+      return `${TIMESTAMP_HEADER} must be the current Unix time in seconds (within ${MAX_SKEW_SECONDS} s)`;
+    }
+    const expected = signRequest(secret, request.method, request.pathAndQuery, timestamp, request.body);
+    return sameSignature(expected, signature) ? undefined : `${SIGNATURE_HEADER} does not match the request`;
+  }
+  if (request.method !== "POST") {
+    return `${request.method} requests must be signed with ${TIMESTAMP_HEADER} and a request signature`;
+  }
+  return sameSignature(signBody(secret, request.body), signature)
+    ? undefined
+    : `${SIGNATURE_HEADER} does not match the body`;
+}

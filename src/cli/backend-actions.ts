@@ -1,0 +1,169 @@
+// The `codex-flows backend` actions: serve, exec-step and backup work locally; the rest ask the service over HTTP.
+import { resolveServeConfig, type ServeFlags } from "../backend/config.js";
+import { BackendClient } from "../client/backend-client.js";
+import { waitForRuns } from "../client/wait-for-runs.js";
+import { UsageError } from "../errors.js";
+import { readEvent } from "../event.js";
+import { EXIT_OK, exitCodeFor } from "../exit-code.js";
+import type { EventRecord, RunDetail, RunRecord } from "../store/records.js";
+import type { FlowStatus, SkippedStep } from "../types.js";
+import {
+  formatEventDetail,
+  formatEventLine,
+  formatRunDetail,
+  formatRunLine,
+  formatSkipped,
+} from "./backend-format.js";
+
+export interface BackendFlags extends ServeFlags {
+  json?: boolean;
+  url?: string;
+  event?: string;
+  wait?: boolean;
+  type?: string;
+  limit?: unknown;
+  eventId?: string;
+  status?: string;
+  result?: string;
+  out?: string;
+  flow?: string;
+  step?: string;
+  resultFile?: string;
+}
+
+const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+
+/** The step status a run stands for in exit codes: its FLOW_RESULT, or failed for a failed or canceled run. */
+function statusForExit(run: RunRecord): FlowStatus {
+  if (run.status !== "completed") return "failed";
+  return (run.resultStatus as FlowStatus | null) ?? "completed";
+}
+
+function query(values: Record<string, unknown>): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(values)) if (value !== undefined) params.set(name, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+interface Accepted {
+  status: string;
+  eventId: string;
+  runIds: string[];
+  matched: number;
+  skipped?: SkippedStep[];
+  replay?: number;
+}
+
+async function reportAccepted(client: BackendClient, flags: BackendFlags, answer: Accepted, verb: string) {
+  const runs = flags.wait ? await waitForRuns(client, answer.eventId, answer.runIds) : undefined;
+  if (flags.json) {
+    print(runs ? { ...answer, runs } : answer);
+  } else {
+    const count = answer.status === "duplicate" ? `already stored; existing run(s): ${answer.runIds.length}` : `${answer.runIds.length} run(s) queued`;
+    console.log(`${verb} event ${answer.eventId}: ${count}`);
+    for (const line of formatSkipped(answer.skipped ?? [])) console.log(line);
+    for (const run of runs ?? []) console.log(formatRunLine(run));
+    if (!runs) for (const id of answer.runIds) console.log(`  ${id}`);
+  }
+  return runs ? exitCodeFor(runs.map(statusForExit)) : EXIT_OK;
+}
+
+function oneArg(args: string[], what: string, action: string): string {
+  if (args.length !== 1 || !args[0]) {
+    throw new UsageError(`backend ${action} takes exactly one ${what}`, { hint: `codex-flows backend ${action} <${what}>` });
+  }
+  return args[0];
+}
+
+export async function backendAction(action: string, args: string[], flags: BackendFlags): Promise<number> {
+  if (action === "serve") {
+    const { serveCommand } = await import("../backend/serve.js");
+    return serveCommand(resolveServeConfig(flags));
+  }
+  if (action === "exec-step") {
+    const { execStep } = await import("../backend/exec-step.js");
+    const need = (value: string | undefined, flag: string) => {
+      if (!value) throw new UsageError(`backend exec-step needs --${flag}`);
+      return value;
+    };
+    return execStep({
+      cwd: resolveServeConfig({ cwd: flags.cwd }).cwd,
+      flow: need(flags.flow, "flow"),
+      step: need(flags.step, "step"),
+      eventFile: need(flags.event, "event"),
+      resultFile: need(flags.resultFile, "result-file"),
+    });
+  }
+  if (action === "backup") {
+    if (!flags.out) throw new UsageError("backend backup needs --out DIR", { hint: "codex-flows backend backup --out DIR" });
+    const { backupDataDir } = await import("../backend/backup-data-dir.js");
+    const report = await backupDataDir(resolveServeConfig({ cwd: flags.cwd, dataDir: flags.dataDir }).dataDir, flags.out);
+    if (flags.json) print(report);
+    else console.log(`backed up ${report.events} event(s) and the database to ${report.out}`);
+    return EXIT_OK;
+  }
+
+  const client = BackendClient.fromFlags(flags);
+  switch (action) {
+    case "dispatch": {
+      if (!flags.event) throw new UsageError("backend dispatch needs --event FILE", { hint: "--event - reads stdin" });
+      const event = await readEvent(flags.event);
+      const { body } = await client.send<Accepted>("POST", "/events", event);
+      return reportAccepted(client, flags, body, body.status === "duplicate" ? "duplicate" : "accepted");
+    }
+    case "replay-event": {
+      const id = oneArg(args, "event-id", action);
+      const { body } = await client.send<Accepted>("POST", `/events/${encodeURIComponent(id)}/replay`, {});
+      return reportAccepted(client, flags, body, `replay ${body.replay ?? ""} of`);
+    }
+    case "list-events": {
+      const { body } = await client.send<{ events: EventRecord[] }>(
+        "GET",
+        `/events${query({ limit: flags.limit, type: flags.type })}`,
+      );
+      if (flags.json) print(body);
+      else if (body.events.length === 0) console.log("no events stored");
+      else for (const event of body.events) console.log(formatEventLine(event));
+      return EXIT_OK;
+    }
+    case "show-event": {
+      const id = oneArg(args, "event-id", action);
+      const { body } = await client.send<{ event: EventRecord; runs: RunRecord[] }>(
+        "GET",
+        `/events/${encodeURIComponent(id)}`,
+      );
+      if (flags.json) print(body);
+      else for (const line of formatEventDetail(body.event, body.runs)) console.log(line);
+      return EXIT_OK;
+    }
+    case "list-runs": {
+      const { body } = await client.send<{ runs: RunRecord[] }>(
+        "GET",
+        `/runs${query({ eventId: flags.eventId, status: flags.status, result: flags.result, limit: flags.limit })}`,
+      );
+      if (flags.json) print(body);
+      else if (body.runs.length === 0) console.log("no runs match");
+      else for (const run of body.runs) console.log(formatRunLine(run));
+      return EXIT_OK;
+    }
+    case "show-run": {
+      const id = oneArg(args, "run-id", action);
+      const { body } = await client.send<{ run: RunDetail }>("GET", `/runs/${encodeURIComponent(id)}`);
+      if (flags.json) print(body);
+      else for (const line of formatRunDetail(body.run)) console.log(line);
+      return EXIT_OK;
+    }
+    case "cancel-run": {
+      const id = oneArg(args, "run-id", action);
+      const { body } = await client.send<{ run: RunRecord }>("POST", `/runs/${encodeURIComponent(id)}/cancel`, {});
+      if (flags.json) print(body);
+      else console.log(formatRunLine(body.run));
+      return EXIT_OK;
+    }
+    default:
+      throw new UsageError(`unknown backend action "${action}"`, {
+        hint: "one of serve, dispatch, list-events, show-event, list-runs, show-run, replay-event, cancel-run, backup",
+      });
+  }
+}

@@ -1,0 +1,82 @@
+// The HTTP client the CLI uses to talk to a running backend; it signs every request when a secret is set.
+import { request } from "undici";
+import { type ClientConfig, resolveClientConfig } from "../backend/config.js";
+import { SIGNATURE_HEADER, signRequest, TIMESTAMP_HEADER } from "../backend/signature.js";
+import { BackendError } from "../errors.js";
+
+export interface BackendAnswer<T> {
+  status: number;
+  body: T;
+}
+
+/** Thrown for an HTTP error answer; `status` lets callers tell "not found" from a refused signature. */
+export class BackendHttpError extends BackendError {
+  constructor(
+    readonly status: number,
+    message: string,
+    where: string,
+  ) {
+    super(message, { where });
+  }
+}
+
+export class BackendClient {
+  readonly config: ClientConfig;
+
+  constructor(config: ClientConfig) {
+    this.config = config;
+  }
+
+  static fromFlags(flags: { url?: string; secret?: string }, env: NodeJS.ProcessEnv = process.env): BackendClient {
+    return new BackendClient(resolveClientConfig(flags, env));
+  }
+
+  /** Sends one request; answers with status < 400 come back, others throw a BackendHttpError with the service's message. */
+  async send<T = Record<string, unknown>>(method: "GET" | "POST", path: string, body?: unknown): Promise<BackendAnswer<T>> {
+    const target = new URL(`${this.config.url}${path}`);
+    const payload = body === undefined ? (method === "POST" ? "{}" : "") : JSON.stringify(body);
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (method === "POST") headers["content-type"] = "application/json";
+    if (this.config.secret !== undefined) {
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      headers[TIMESTAMP_HEADER] = timestamp;
+      headers[SIGNATURE_HEADER] = signRequest(
+        this.config.secret,
+        method,
+        `${target.pathname}${target.search}`,
+        timestamp,
+        payload,
+      );
+    }
+    let answer: Awaited<ReturnType<typeof request>>;
+    try {
+      answer = await request(target, { method, headers, body: method === "POST" ? payload : undefined });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new BackendError(`no codex-flows backend is answering at ${this.config.url} (${code})`, {
+        hint: "start it with `codex-flows backend serve`, or point --url / CODEX_FLOW_BACKEND_URL at the running service",
+        cause: error,
+      });
+    }
+    const text = await answer.body.text();
+    let parsed: unknown;
+    try {
+      parsed = text === "" ? {} : JSON.parse(text);
+    } catch {
+      throw new BackendError(`the service at ${this.config.url} answered ${answer.statusCode} with non-JSON text`, {
+        hint: "is --url pointing at a codex-flows backend?",
+      });
+    }
+    if (answer.statusCode >= 400) {
+      const message = (parsed as { error?: unknown }).error;
+      const hint =
+        answer.statusCode === 401 ? " (set the service's secret with --secret or CODEX_FLOW_BACKEND_SECRET)" : "";
+      throw new BackendHttpError(
+        answer.statusCode,
+        `${typeof message === "string" ? message : `HTTP ${answer.statusCode}`}${hint}`,
+        `${method} ${this.config.url}${path}`,
+      );
+    }
+    return { status: answer.statusCode, body: parsed as T };
+  }
+}

@@ -1,0 +1,86 @@
+// Claiming work: the oldest queued run whose backoff has passed becomes `running` under a new attempt's lease.
+import type { FlowEvent } from "../types.js";
+import { leaseToken } from "./ids.js";
+import { type Database, statement } from "./sqlite.js";
+
+export interface ClaimOptions {
+  workerId: string;
+  leaseMs: number;
+  now: number;
+}
+
+/** Everything a worker needs to execute a claimed run and later prove it owns the attempt. */
+export interface Claim {
+  runId: string;
+  eventId: string;
+  flow: string;
+  step: string;
+  attemptId: number;
+  attemptNumber: number;
+  maxAttempts: number;
+  leaseToken: string;
+  leaseExpiresAt: number;
+  event: FlowEvent;
+  eventDepth: number;
+}
+
+interface QueuedRow {
+  id: string;
+  event_id: string;
+  flow: string;
+  step: string;
+  attempt_count: number;
+  max_attempts: number;
+  body: string;
+  depth: number;
+}
+
+const NEXT_QUEUED = `SELECT runs.id, runs.event_id, runs.flow, runs.step, runs.attempt_count, runs.max_attempts,
+    events.body, events.depth
+  FROM runs JOIN events ON events.id = runs.event_id
+  WHERE runs.status = 'queued' AND runs.available_at <= ? ORDER BY runs.seq LIMIT 1`;
+
+/** Claims one run, or returns undefined when nothing is ready. BEGIN IMMEDIATE, so two claimers never race. */
+export function claimRun(db: Database, options: ClaimOptions): Claim | undefined {
+  const { workerId, leaseMs, now } = options;
+  return db
+    .transaction((): Claim | undefined => {
+      const row = statement(db, NEXT_QUEUED).get(now) as QueuedRow | undefined;
+      if (!row) return undefined;
+      const attemptNumber = row.attempt_count + 1;
+      statement(
+        db,
+        `UPDATE runs SET status = 'running', attempt_count = ?, started_at = COALESCE(started_at, ?), updated_at = ?
+          WHERE id = ?`,
+      ).run(attemptNumber, now, now, row.id);
+      const token = leaseToken();
+      const expires = now + leaseMs;
+      const attempt = statement(
+        db,
+        `INSERT INTO attempts (run_id, number, worker_id, lease_token, lease_expires_at, heartbeat_at, started_at, status)
+          VALUES (?, ?, ?, ?, ?, ?, ?, 'running')`,
+      ).run(row.id, attemptNumber, workerId, token, expires, now, now);
+      return {
+        runId: row.id,
+        eventId: row.event_id,
+        flow: row.flow,
+        step: row.step,
+        attemptId: Number(attempt.lastInsertRowid),
+        attemptNumber,
+        maxAttempts: row.max_attempts,
+        leaseToken: token,
+        leaseExpiresAt: expires,
+        event: JSON.parse(row.body) as FlowEvent,
+        eventDepth: row.depth,
+      };
+    })
+    .immediate();
+}
+
+/** When the next queued run becomes claimable (a retry waiting out its backoff), or undefined if none is queued. */
+export function nextQueuedAt(db: Database): number | undefined {
+  const row = statement(db, "SELECT MIN(available_at) AS at FROM runs WHERE status = 'queued'").get() as {
+    at: number | null;
+  };
+  return row.at ?? undefined;
+}

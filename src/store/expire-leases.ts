@@ -1,0 +1,60 @@
+// Recovering lost work: open attempts whose lease expired (or whose worker is known dead) become `interrupted`.
+import { type RunSettlement, settleRun } from "./complete-run.js";
+import { type Database, statement } from "./sqlite.js";
+
+export interface ExpireLeasesInput {
+  now: number;
+  /** Why, for the run's error: "interrupted: <reason>". */
+  reason: string;
+  /** Also interrupt open attempts of these workers, whatever their lease says (a crashed local service). */
+  deadWorker?: (workerId: string) => boolean;
+  retryDelayMs: (failedAttempt: number) => number;
+}
+
+export interface ExpiredAttempt extends RunSettlement {
+  attemptId: number;
+  workerId: string;
+}
+
+interface OpenAttempt {
+  id: number;
+  run_id: string;
+  worker_id: string;
+  lease_expires_at: number;
+}
+
+/**
+ * Interrupts every open attempt whose lease ran out (or whose worker `deadWorker` names) and moves its
+ * run on: back to `queued` with backoff when the step has retries left, else `failed` with an
+ * "interrupted" error. Nothing stays `running` past its lease.
+ */
+export function expireLeases(db: Database, input: ExpireLeasesInput): ExpiredAttempt[] {
+  return db
+    .transaction((): ExpiredAttempt[] => {
+      const open = statement(
+        db,
+        "SELECT id, run_id, worker_id, lease_expires_at FROM attempts WHERE finished_at IS NULL",
+      ).all() as OpenAttempt[];
+      const error = `interrupted: ${input.reason}`;
+      const expired: ExpiredAttempt[] = [];
+      for (const attempt of open) {
+        if (attempt.lease_expires_at > input.now && !input.deadWorker?.(attempt.worker_id)) continue;
+        statement(db, "UPDATE attempts SET status = 'interrupted', error = ?, finished_at = ? WHERE id = ?").run(
+          error,
+          input.now,
+          attempt.id,
+        );
+        const settlement = settleRun(db, {
+          runId: attempt.run_id,
+          attemptStatus: "interrupted",
+          result: null,
+          error,
+          now: input.now,
+          retryDelayMs: input.retryDelayMs,
+        });
+        expired.push({ ...settlement, attemptId: attempt.id, workerId: attempt.worker_id });
+      }
+      return expired;
+    })
+    .immediate();
+}

@@ -1,0 +1,28 @@
+// Listing stored events, newest first, optionally of one type.
+import { type EventRecord, type EventRow, eventRecord } from "./records.js";
+import { type Database, statement } from "./sqlite.js";
+
+export interface ListEventsQuery {
+  limit: number;
+  type?: string;
+}
+
+const COLUMNS = "id, type, source, received_at, accepted_at, body, matched, skipped, parent_event_id, depth, replays";
+
+export function listEvents(db: Database, query: ListEventsQuery): EventRecord[] {
+  const rows = (
+    query.type === undefined
+      ? statement(db, `SELECT ${COLUMNS} FROM events ORDER BY seq DESC LIMIT ?`).all(query.limit)
+      : statement(db, `SELECT ${COLUMNS} FROM events WHERE type = ? ORDER BY seq DESC LIMIT ?`).all(
+          query.type,
+          query.limit,
+        )
+  ) as EventRow[];
+  return rows.map(eventRecord);
+}
+
+/** One event by id, or undefined. */
+export function findEvent(db: Database, id: string): EventRecord | undefined {
+  const row = statement(db, `SELECT ${COLUMNS} FROM events WHERE id = ?`).get(id) as EventRow | undefined;
+  return row && eventRecord(row);
+}

@@ -1,0 +1,104 @@
+// The store's schema as numbered migrations; `PRAGMA user_version` records how many have been applied.
+import type { Database } from "./sqlite.js";
+
+/**
+ * Append only: a migration that shipped is never edited. Times are integer milliseconds since the
+ * epoch; JSON columns hold compact JSON text. The tables mirror the Convex control plane's records
+ * (events, runs, attempts with leases, output chunks, results) so a remote worker sees one model.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the initial state model.
+  `
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    source TEXT,
+    received_at TEXT NOT NULL,
+    accepted_at INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    matched INTEGER NOT NULL,
+    skipped TEXT NOT NULL,
+    parent_event_id TEXT,
+    depth INTEGER NOT NULL DEFAULT 0,
+    replays INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX events_type ON events (type, seq);
+
+  CREATE TABLE runs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    event_id TEXT NOT NULL REFERENCES events (id),
+    flow TEXT NOT NULL,
+    step TEXT NOT NULL,
+    replay INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed', 'canceled')),
+    result_status TEXT,
+    result TEXT,
+    error TEXT,
+    attempt_count INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL,
+    available_at INTEGER NOT NULL,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX runs_event ON runs (event_id, seq);
+  CREATE INDEX runs_queue ON runs (status, available_at, seq);
+  CREATE INDEX runs_result ON runs (result_status, seq);
+
+  CREATE TABLE attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL REFERENCES runs (id),
+    number INTEGER NOT NULL,
+    worker_id TEXT NOT NULL,
+    lease_token TEXT NOT NULL,
+    lease_expires_at INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'canceled', 'interrupted')),
+    error TEXT,
+    UNIQUE (run_id, number)
+  );
+  CREATE INDEX attempts_open ON attempts (lease_expires_at) WHERE finished_at IS NULL;
+
+  CREATE TABLE output_chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL REFERENCES runs (id),
+    attempt_id INTEGER NOT NULL REFERENCES attempts (id),
+    stream TEXT NOT NULL,
+    text TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX output_run ON output_chunks (run_id, id);
+
+  CREATE TABLE results (
+    attempt_id INTEGER PRIMARY KEY REFERENCES attempts (id),
+    run_id TEXT NOT NULL REFERENCES runs (id),
+    status TEXT NOT NULL,
+    result TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX results_run ON results (run_id);
+  `,
+];
+
+/** Applies the migrations this database has not seen yet, each in its own transaction. */
+export function migrate(db: Database): number {
+  const applied = db.pragma("user_version", { simple: true }) as number;
+  if (applied > MIGRATIONS.length) {
+    throw new Error(
+      `the database was written by a newer codex-flows (schema ${applied}, this one knows ${MIGRATIONS.length}); upgrade codex-flows`,
+    );
+  }
+  for (let index = applied; index < MIGRATIONS.length; index++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[index] as string);
+      db.pragma(`user_version = ${index + 1}`);
+    })();
+  }
+  return MIGRATIONS.length - applied;
+}

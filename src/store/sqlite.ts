@@ -1,0 +1,60 @@
+// Loading better-sqlite3 lazily (it is a native module) and caching prepared statements per connection.
+import type BetterSqlite3 from "better-sqlite3";
+import { BackendError } from "../errors.js";
+
+export type Database = BetterSqlite3.Database;
+export type Statement = BetterSqlite3.Statement;
+
+type DatabaseConstructor = typeof BetterSqlite3;
+
+const FIX_HINT =
+  "run `npm rebuild better-sqlite3` in the folder codex-flows is installed in (npm 11 skips dependency install scripts unless allowed: add better-sqlite3 to allowScripts, or install with --allow-scripts)";
+
+let constructorPromise: Promise<DatabaseConstructor> | undefined;
+
+async function loadConstructor(): Promise<DatabaseConstructor> {
+  try {
+    const module = (await import("better-sqlite3")) as { default: DatabaseConstructor };
+    return module.default;
+  } catch (error) {
+    throw new BackendError(`the SQLite module better-sqlite3 could not be loaded (${(error as Error).message})`, {
+      hint: FIX_HINT,
+      cause: error,
+    });
+  }
+}
+
+/** Opens (creating) a SQLite file. The native binding loads on first open, so its failure is reported here too. */
+export async function openDatabase(path: string, options: BetterSqlite3.Options = {}): Promise<Database> {
+  constructorPromise ??= loadConstructor();
+  const Database = await constructorPromise;
+  try {
+    return new Database(path, options);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/bindings|\.node|NODE_MODULE_VERSION|ERR_DLOPEN/i.test(message)) {
+      throw new BackendError(`the SQLite native module could not be loaded (${message})`, {
+        hint: FIX_HINT,
+        cause: error,
+      });
+    }
+    throw new BackendError(`cannot open the SQLite database (${message})`, { where: path, cause: error });
+  }
+}
+
+const statements = new WeakMap<Database, Map<string, Statement>>();
+
+/** A prepared statement, compiled once per connection: preparing costs more than most of our queries. */
+export function statement(db: Database, sql: string): Statement {
+  let cache = statements.get(db);
+  if (!cache) {
+    cache = new Map();
+    statements.set(db, cache);
+  }
+  let prepared = cache.get(sql);
+  if (!prepared) {
+    prepared = db.prepare(sql);
+    cache.set(sql, prepared);
+  }
+  return prepared;
+}

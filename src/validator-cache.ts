@@ -1,0 +1,60 @@
+// Compiled payload validators kept on disk as Ajv standalone code: after the first run that sees a schema,
+// `codex-flows run` skips loading Ajv and compiling (~40 ms of a ~150 ms run, measured by bench P2).
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { ValidateFunction } from "./json-schema.js";
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The cache folder: CODEX_FLOWS_CACHE_DIR, else $XDG_CACHE_HOME/codex-flows, else ~/.cache/codex-flows.
+ * `CODEX_FLOWS_CACHE_DIR=off` turns the cache off. It is per user: cached code is executed.
+ */
+export function validatorCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const configured = env.CODEX_FLOWS_CACHE_DIR;
+  if (configured === "off") return undefined;
+  const base = configured || join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "codex-flows");
+  return join(base, "validators");
+}
+
+/** A key for everything the compiled code depends on: Ajv's version, the options, the schema texts. */
+export function validatorKey(parts: string[]): string {
+  const { version } = require("ajv/package.json") as { version: string };
+  const hash = createHash("sha256").update(`ajv@${version}`);
+  for (const part of parts) hash.update("\0").update(part);
+  return hash.digest("hex").slice(0, 32);
+}
+
+/** Turns Ajv standalone CommonJS code back into a validator; its runtime helpers resolve from codex-flows. */
+function instantiate(source: string): ValidateFunction {
+  const module = { exports: {} as { default?: ValidateFunction } };
+  new Function("require", "module", "exports", source)(require, module, module.exports);
+  return (module.exports.default ?? module.exports) as ValidateFunction;
+}
+
+export function loadValidator(key: string, env: NodeJS.ProcessEnv = process.env): ValidateFunction | undefined {
+  const dir = validatorCacheDir(env);
+  if (!dir) return undefined;
+  try {
+    return instantiate(readFileSync(join(dir, `${key}.cjs`), "utf8"));
+  } catch {
+    return undefined; // not cached yet, or unreadable: compile instead
+  }
+}
+
+/** Stores standalone code atomically (write, then rename), so a concurrent reader never sees half a file. */
+export function storeValidator(key: string, source: string, env: NodeJS.ProcessEnv = process.env): void {
+  const dir = validatorCacheDir(env);
+  if (!dir) return;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const temp = join(dir, `${key}.${process.pid}.tmp`);
+    writeFileSync(temp, source, { mode: 0o600 });
+    renameSync(temp, join(dir, `${key}.cjs`));
+  } catch {
+    // A read-only home is no reason to fail a run; the next run compiles again.
+  }
+}
