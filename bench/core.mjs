@@ -47,7 +47,13 @@ export async function benchCore(rounds = 30) {
   );
   const engine = median(p1.engine);
   const raw = median(p1.raw);
-  report("P1", "in-process runStep / raw spawn(bun script)", engine / raw, atMost(1.15), `${engine.toFixed(1)} ms vs ${raw.toFixed(1)} ms`);
+  report(
+    "P1",
+    "in-process runStep / raw spawn(bun script)",
+    engine / raw,
+    atMost(1.15),
+    `${engine.toFixed(1)} ms vs ${raw.toFixed(1)} ms`,
+  );
 
   const cliArgs = [cli, "run", "noop", "noop", "--cwd", fixture, "--event", eventFile];
   const uncached = { ...process.env, CODEX_FLOWS_CACHE_DIR: "off" };
