@@ -1,6 +1,7 @@
 // `codex-flows codegen`: every discovered flow's flow.gen.ts, the project's FlowEventMap, and (in this repo) the contracts.
-import { dirname } from "node:path";
-import { discoverFlows } from "../src/discover.js";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { discoverFlows, FLOW_SOURCES } from "../src/discover.js";
 import { describeError, FlowError } from "../src/errors.js";
 import { loadFlow } from "../src/manifest.js";
 import type { DiscoveryProblem, FlowDefinition } from "../src/types.js";
@@ -52,7 +53,8 @@ export async function generateAll(cwd: string): Promise<{ files: GeneratedFile[]
       errors.push(problemOf(error, flow.manifestPath));
     }
   }
-  files.push(generateEventMap(cwd, discovery.flows));
+  // A folder without flows (say, a fresh checkout of something else) gets no flows/ folder made for it.
+  if (FLOW_SOURCES.some((source) => existsSync(join(cwd, source)))) files.push(generateEventMap(cwd, discovery.flows));
   if (hasContracts(cwd)) {
     try {
       files.push(await generateContracts(cwd));

@@ -81,9 +81,9 @@ describe("backend store", () => {
     expect(heartbeat(db, { attemptId: claim.attemptId, leaseToken: "wrong", leaseMs: 1_000, now: 2_500 }).held).toBe(
       false,
     );
-    expect(heartbeat(db, { attemptId: claim.attemptId, leaseToken: claim.leaseToken, leaseMs: 1_000, now: 2_500 })).toEqual(
-      { held: true, cancelRequested: false },
-    );
+    expect(
+      heartbeat(db, { attemptId: claim.attemptId, leaseToken: claim.leaseToken, leaseMs: 1_000, now: 2_500 }),
+    ).toEqual({ held: true, cancelRequested: false });
     appendOutput(db, [
       { runId: claim.runId, attemptId: claim.attemptId, stream: "stdout", text: "hello\n", at: 2_600 },
       { runId: claim.runId, attemptId: claim.attemptId, stream: "stderr", text: "warn\n", at: 2_700 },

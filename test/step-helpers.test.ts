@@ -39,8 +39,10 @@ describe("defineStep under Bun", () => {
     `);
     const run = await runBun("exec/step.ts", dir, contextJson({}));
     expect(run.code).toBe(1);
-    expect(run.stdout.startsWith("before the error\n")).toBe(true);
-    expect(lastResult(run.stdout)).toEqual({ status: "failed", message: "the upstream tag is missing" });
+    // No blank line is added when the handler's output already ended its line.
+    expect(run.stdout).toBe(
+      'before the error\nFLOW_RESULT {"status":"failed","message":"the upstream tag is missing"}\n',
+    );
     expect(run.stderr).toContain("Error: the upstream tag is missing");
     expect(run.stderr).toContain("exec/step.ts");
   });
@@ -53,7 +55,9 @@ describe("defineStep under Bun", () => {
     const run = await runBun("exec/step.ts", dir, JSON.stringify({ flow: { name: "demo" } }));
     expect(run.code).toBe(1);
     expect(run.stdout).not.toContain("handler ran");
-    expect(lastResult(run.stdout).message).toMatch(/^stdin: not a valid run context: \/flow: must have required property/);
+    expect(lastResult(run.stdout).message).toMatch(
+      /^stdin: not a valid run context: \/flow: must have required property/,
+    );
   });
 
   test("a handler returning something that is not a result fails with a message saying so", async () => {
@@ -153,7 +157,10 @@ describe("defineStep under Bun", () => {
       `,
       "event.json": JSON.stringify({ id: "e1", type: "demo.start", payload: {} }),
     });
-    const fired = await runCli(["fire", "--event", "event.json", "--json"], { cwd: dir, env: { CODEX_FLOW_PUSH: "1" } });
+    const fired = await runCli(["fire", "--event", "event.json", "--json"], {
+      cwd: dir,
+      env: { CODEX_FLOW_PUSH: "1" },
+    });
     expect(fired.code).toBe(0);
     const report = jsonOf<{ runs: { step: string; result: { message: string } }[] }>(fired);
     expect(report.runs.map((run) => [run.step, run.result.message])).toEqual([
@@ -175,7 +182,10 @@ describe("config helpers", () => {
     expect(configValue(ctx, "retries", 5)).toBe(2);
     expect(() => configValue(ctx, "retries", "five")).toThrow("must be a string, got number");
     expect(() => enabled(ctx, "push", {})).toThrow(
-      expect.objectContaining({ where: 'flow.toml (flow "demo") [config].push', message: "must be true or false, got string" }),
+      expect.objectContaining({
+        where: 'flow.toml (flow "demo") [config].push',
+        message: "must be true or false, got string",
+      }),
     );
   });
 });

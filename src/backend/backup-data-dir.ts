@@ -48,7 +48,10 @@ export async function backupDataDir(dataDir: string, out: string): Promise<Backu
   let events = 0;
   let rebuilt = 0;
   try {
-    for (const row of statement(copy, "SELECT id, body FROM events").iterate() as Iterable<{ id: string; body: string }>) {
+    for (const row of statement(copy, "SELECT id, body FROM events").iterate() as Iterable<{
+      id: string;
+      body: string;
+    }>) {
       events += 1;
       const from = eventFilePath(dataDir, row.id);
       if (existsSync(from)) copyFileSync(from, eventFilePath(target, row.id));

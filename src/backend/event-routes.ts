@@ -1,9 +1,9 @@
 // Event endpoints: POST /events (and /flow-events), GET /events, GET /events/<id>, POST /events/<id>/replay.
 import { EventError } from "../errors.js";
 import { normalizeEvent } from "../event.js";
+import { findRun } from "../store/get-run.js";
 import { findEvent, listEvents } from "../store/list-events.js";
 import { runsOfEvent } from "../store/list-runs.js";
-import { findRun } from "../store/get-run.js";
 import { HttpError, parseJsonBody } from "./http-io.js";
 import { limitParam, type RouteHandler, textParam } from "./route-types.js";
 

@@ -34,7 +34,11 @@ export function limitParam(query: URLSearchParams): number {
 }
 
 /** An optional query parameter that must be one of `allowed`. */
-export function choiceParam<T extends string>(query: URLSearchParams, name: string, allowed: readonly T[]): T | undefined {
+export function choiceParam<T extends string>(
+  query: URLSearchParams,
+  name: string,
+  allowed: readonly T[],
+): T | undefined {
   const value = query.get(name);
   if (value === null || value === "") return undefined;
   if (!allowed.includes(value as T)) {

@@ -1,4 +1,6 @@
 // The backend service's core: store, flows, accept queue and worker pool, behind the operations the HTTP API calls.
+
+import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
@@ -9,7 +11,6 @@ import type { Claim } from "../store/claim-run.js";
 import type { RunSettlement } from "../store/complete-run.js";
 import { expireLeases } from "../store/expire-leases.js";
 import { findRun } from "../store/get-run.js";
-import { randomBytes } from "node:crypto";
 import type { InsertEventOutcome } from "../store/insert-event.js";
 import { insertReplayRuns } from "../store/insert-replay-runs.js";
 import { findEvent, listEvents } from "../store/list-events.js";
@@ -50,6 +51,9 @@ export interface ServiceOptions {
   cliPath?: string;
 }
 
+/** How stale the flow list may be when an event is accepted (replays and runs always re-check). */
+const ACCEPT_FLOWS_MAX_AGE_MS = 200;
+
 const LOCAL_WORKER_PREFIX = `local:${hostname()}:`;
 
 export class BackendService {
@@ -75,7 +79,11 @@ export class BackendService {
     this.queue = new AcceptQueue(db, config.dataDir, () => this.pool.wake());
     const executor: Executor =
       config.executor === "systemd-run"
-        ? systemdRunExecutor({ cwd: config.cwd, dataDir: config.dataDir, cliPath: options.cliPath ?? process.argv[1] ?? "" })
+        ? systemdRunExecutor({
+            cwd: config.cwd,
+            dataDir: config.dataDir,
+            cliPath: options.cliPath ?? process.argv[1] ?? "",
+          })
         : directExecutor;
     this.pool = new WorkerPool({
       db,
@@ -122,12 +130,15 @@ export class BackendService {
       retryDelayMs: this.retryDelay,
     });
     if (expired.length > 0) {
-      this.log(`recovered ${expired.length} interrupted run(s): ${expired.map((e) => `${e.runId} -> ${e.status}`).join(", ")}`);
+      this.log(
+        `recovered ${expired.length} interrupted run(s): ${expired.map((e) => `${e.runId} -> ${e.status}`).join(", ")}`,
+      );
       killOrphans(expired, (line) => this.log(line));
     }
     // A crash between a commit and its event file leaves the file missing; the database has the event.
     for (const record of listEvents(this.db, { limit: 1_000 })) {
-      if (!existsSync(eventFilePath(this.config.dataDir, record.id))) writeEventFileSync(this.config.dataDir, record.event);
+      if (!existsSync(eventFilePath(this.config.dataDir, record.id)))
+        writeEventFileSync(this.config.dataDir, record.event);
     }
   }
 
@@ -159,7 +170,9 @@ export class BackendService {
     );
     for (const problem of problems) this.log(`warning: ${label}: bad next event: ${problem}`);
     if (claim.eventDepth + 1 > MAX_CHAIN_DEPTH) {
-      this.log(`warning: ${label}: chain depth limit of ${MAX_CHAIN_DEPTH} reached; ${events.length} next event(s) dropped`);
+      this.log(
+        `warning: ${label}: chain depth limit of ${MAX_CHAIN_DEPTH} reached; ${events.length} next event(s) dropped`,
+      );
       return;
     }
     for (const event of events) {
@@ -171,7 +184,7 @@ export class BackendService {
 
   /** Accepts an event: stored with one queued run per matching step, idempotent by event id. */
   async dispatch(event: FlowEvent, depth = 0): Promise<DispatchResult> {
-    const plan = this.catalog.plan(event);
+    const plan = this.catalog.plan(event, ACCEPT_FLOWS_MAX_AGE_MS);
     const outcome = await this.queue.accept({ event, runs: plan.runs, skipped: plan.skipped, depth });
     if (outcome.status === "duplicate") return { ...outcome, matched: 0, skipped: [] };
     return { ...outcome, matched: plan.runs.length, skipped: plan.skipped };
@@ -218,7 +231,8 @@ export class BackendService {
         resolve();
       };
       const check = (runId?: string) => {
-        for (const id of runId === undefined ? [...pending] : [runId]) if (pending.has(id) && finished(id)) pending.delete(id);
+        for (const id of runId === undefined ? [...pending] : [runId])
+          if (pending.has(id) && finished(id)) pending.delete(id);
         if (pending.size === 0) done();
       };
       this.settled.on("settled", check);

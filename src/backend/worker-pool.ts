@@ -104,21 +104,24 @@ export class WorkerPool {
     const found = this.options.catalog.find(claim.flow, claim.step);
     let run: StepRun | undefined;
     if (found) {
-      const beat = setInterval(() => {
-        try {
-          const state = heartbeat(db, {
-            attemptId: claim.attemptId,
-            leaseToken: claim.leaseToken,
-            leaseMs,
-            now: Date.now(),
-          });
-          if (!state.held) active.stop ??= "lease-lost";
-          else if (state.cancelRequested) active.stop ??= "cancel";
-          if (active.stop) active.controller.abort(new Error(active.stop));
-        } catch (error) {
-          this.options.log(`warning: heartbeat for ${claim.runId} failed: ${describeError(error)}`);
-        }
-      }, Math.max(100, Math.floor(leaseMs / 3)));
+      const beat = setInterval(
+        () => {
+          try {
+            const state = heartbeat(db, {
+              attemptId: claim.attemptId,
+              leaseToken: claim.leaseToken,
+              leaseMs,
+              now: Date.now(),
+            });
+            if (!state.held) active.stop ??= "lease-lost";
+            else if (state.cancelRequested) active.stop ??= "cancel";
+            if (active.stop) active.controller.abort(new Error(active.stop));
+          } catch (error) {
+            this.options.log(`warning: heartbeat for ${claim.runId} failed: ${describeError(error)}`);
+          }
+        },
+        Math.max(100, Math.floor(leaseMs / 3)),
+      );
       try {
         run = await this.options.executor.run(
           {

@@ -7,13 +7,7 @@ import { readEvent } from "../event.js";
 import { EXIT_OK, exitCodeFor } from "../exit-code.js";
 import type { EventRecord, RunDetail, RunRecord } from "../store/records.js";
 import type { FlowStatus, SkippedStep } from "../types.js";
-import {
-  formatEventDetail,
-  formatEventLine,
-  formatRunDetail,
-  formatRunLine,
-  formatSkipped,
-} from "./backend-format.js";
+import { formatEventDetail, formatEventLine, formatRunDetail, formatRunLine, formatSkipped } from "./backend-format.js";
 
 export interface BackendFlags extends ServeFlags {
   json?: boolean;
@@ -60,7 +54,10 @@ async function reportAccepted(client: BackendClient, flags: BackendFlags, answer
   if (flags.json) {
     print(runs ? { ...answer, runs } : answer);
   } else {
-    const count = answer.status === "duplicate" ? `already stored; existing run(s): ${answer.runIds.length}` : `${answer.runIds.length} run(s) queued`;
+    const count =
+      answer.status === "duplicate"
+        ? `already stored; existing run(s): ${answer.runIds.length}`
+        : `${answer.runIds.length} run(s) queued`;
     console.log(`${verb} event ${answer.eventId}: ${count}`);
     for (const line of formatSkipped(answer.skipped ?? [])) console.log(line);
     for (const run of runs ?? []) console.log(formatRunLine(run));
@@ -71,7 +68,9 @@ async function reportAccepted(client: BackendClient, flags: BackendFlags, answer
 
 function oneArg(args: string[], what: string, action: string): string {
   if (args.length !== 1 || !args[0]) {
-    throw new UsageError(`backend ${action} takes exactly one ${what}`, { hint: `codex-flows backend ${action} <${what}>` });
+    throw new UsageError(`backend ${action} takes exactly one ${what}`, {
+      hint: `codex-flows backend ${action} <${what}>`,
+    });
   }
   return args[0];
 }
@@ -96,9 +95,13 @@ export async function backendAction(action: string, args: string[], flags: Backe
     });
   }
   if (action === "backup") {
-    if (!flags.out) throw new UsageError("backend backup needs --out DIR", { hint: "codex-flows backend backup --out DIR" });
+    if (!flags.out)
+      throw new UsageError("backend backup needs --out DIR", { hint: "codex-flows backend backup --out DIR" });
     const { backupDataDir } = await import("../backend/backup-data-dir.js");
-    const report = await backupDataDir(resolveServeConfig({ cwd: flags.cwd, dataDir: flags.dataDir }).dataDir, flags.out);
+    const report = await backupDataDir(
+      resolveServeConfig({ cwd: flags.cwd, dataDir: flags.dataDir }).dataDir,
+      flags.out,
+    );
     if (flags.json) print(report);
     else console.log(`backed up ${report.events} event(s) and the database to ${report.out}`);
     return EXIT_OK;

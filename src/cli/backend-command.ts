@@ -33,7 +33,23 @@ const ACTION_FLAGS: Record<string, string[]> = {
 };
 
 /** Flags whose values are text: read from argv as typed, since cac turns "0x1f" or "1e3" into numbers. */
-const TEXT_FLAGS = ["url", "secret", "event", "type", "eventId", "status", "result", "out", "dataDir", "host", "executor", "flow", "step", "resultFile", "cwd"];
+const TEXT_FLAGS = [
+  "url",
+  "secret",
+  "event",
+  "type",
+  "eventId",
+  "status",
+  "result",
+  "out",
+  "dataDir",
+  "host",
+  "executor",
+  "flow",
+  "step",
+  "resultFile",
+  "cwd",
+];
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 

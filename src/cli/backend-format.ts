@@ -47,7 +47,12 @@ export function formatRunDetail(run: RunDetail): string[] {
   if (run.output.length > 0) {
     lines.push("output:");
     const text = run.output.map((chunk) => chunk.text).join("");
-    lines.push(...text.replace(/\n$/, "").split("\n").map((line) => `  | ${line}`));
+    lines.push(
+      ...text
+        .replace(/\n$/, "")
+        .split("\n")
+        .map((line) => `  | ${line}`),
+    );
   }
   return lines;
 }

@@ -32,7 +32,11 @@ export class BackendClient {
   }
 
   /** Sends one request; answers with status < 400 come back, others throw a BackendHttpError with the service's message. */
-  async send<T = Record<string, unknown>>(method: "GET" | "POST", path: string, body?: unknown): Promise<BackendAnswer<T>> {
+  async send<T = Record<string, unknown>>(
+    method: "GET" | "POST",
+    path: string,
+    body?: unknown,
+  ): Promise<BackendAnswer<T>> {
     const target = new URL(`${this.config.url}${path}`);
     const payload = body === undefined ? (method === "POST" ? "{}" : "") : JSON.stringify(body);
     const headers: Record<string, string> = { accept: "application/json" };

@@ -112,9 +112,9 @@ export function systemdRunExecutor(options: SystemdRunOptions): Executor {
         const stop = () => {
           if (stopped) return;
           stopped = true;
-          // The unit lives in its own cgroup: stopping it kills every process the step started.
-          execFile("systemctl", ["--user", "stop", unit], { timeout: 10_000 }, () => {});
-          void killGroup(child);
+          // The unit lives in its own cgroup: stopping it kills every process the step started. The
+          // systemd-run client is killed after that, in case systemctl could not reach the manager.
+          execFile("systemctl", ["--user", "stop", unit], { timeout: 10_000 }, () => void killGroup(child));
         };
         const limit = setTimeout(stop, job.step.timeoutMs + (options.marginMs ?? 30_000));
         if (io.signal.aborted) stop();

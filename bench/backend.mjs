@@ -1,0 +1,228 @@
+// P3, P4, P5: the local backend's accept throughput, dispatch latency and run throughput, each against a baseline.
+import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { Pool } from "undici";
+import { atLeast, atMost, median, percentile, report } from "./stats.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+const fixture = join(here, "backend-fixture");
+const cli = join(root, "dist", "cli.cjs");
+const bun = join(root, "node_modules", ".bin", "bun");
+const SECRET = "bench-secret";
+// The service's own pragmas (src/store/open-store.ts), so the baseline pays the same fsync per commit.
+const PRAGMAS = ["journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "busy_timeout = 5000"];
+
+async function startService(dataDir, extraEnv = {}) {
+  const child = spawn(
+    process.execPath,
+    [cli, "backend", "serve", "--cwd", fixture, "--data-dir", dataDir, "--port", "0", "--concurrency", "4"],
+    { env: { ...process.env, CODEX_FLOW_BACKEND_SECRET: SECRET, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (text) => {
+    stdout += text;
+  });
+  child.stderr.resume();
+  const deadline = Date.now() + 20_000;
+  while (!/listening on (\S+)/.test(stdout)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error("backend did not start");
+    await sleep(20);
+  }
+  const url = /listening on (\S+)/.exec(stdout)[1];
+  const pool = new Pool(url, { connections: 32, pipelining: 1 });
+  return {
+    url,
+    pool,
+    async stop() {
+      await pool.close();
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.on("exit", resolve));
+    },
+  };
+}
+
+function signedRequest(secret, method, path, body = "") {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const signature = createHmac("sha256", secret).update(`${timestamp}\n${method}\n${path}\n`).update(body).digest("hex");
+  return { "x-flow-timestamp": timestamp, "x-flow-signature-256": `sha256=${signature}` };
+}
+
+/** POST /events signed webhook style (HMAC of the raw body), as Patchbay sends them. */
+async function postEvent(pool, event) {
+  const body = JSON.stringify(event);
+  const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+  const answer = await pool.request({
+    path: "/events",
+    method: "POST",
+    headers: { "content-type": "application/json", "x-flow-signature-256": signature },
+    body,
+  });
+  const text = await answer.body.text();
+  if (answer.statusCode !== 202) throw new Error(`POST /events answered ${answer.statusCode}: ${text}`);
+  return JSON.parse(text);
+}
+
+async function getJson(pool, path) {
+  const answer = await pool.request({ path, method: "GET", headers: signedRequest(SECRET, "GET", path) });
+  return JSON.parse(await answer.body.text());
+}
+
+/** Runs `count` tasks with at most `width` in flight. */
+async function parallel(count, width, task) {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await task(next++);
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+}
+
+function spawnOnce(args, input, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bun, args, { cwd: fixture, env, stdio: ["pipe", "pipe", "ignore"] });
+    child.stdout.resume();
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`bun exited ${code}`))));
+    child.stdin.end(input);
+  });
+}
+
+async function p3(rounds) {
+  const count = 4_000;
+  const http = [];
+  const raw = [];
+  for (let round = 0; round < rounds; round++) {
+    const dir = mkdtempSync(join(tmpdir(), "codex-flows-bench-p3-"));
+    const service = await startService(join(dir, "service"));
+    await parallel(200, 32, (i) => postEvent(service.pool, { id: `warm-${i}`, type: "bench.nomatch" }));
+    let start = performance.now();
+    await parallel(count, 32, (i) =>
+      postEvent(service.pool, { id: `r${round}-e${i}`, type: "bench.nomatch", payload: { n: i } }),
+    );
+    http.push(count / ((performance.now() - start) / 1000));
+    await service.stop();
+
+    // Baseline: the same rows, one autocommit insert each, into the service's own schema and pragmas.
+    const db = new Database(join(dir, "raw.sqlite"));
+    for (const pragma of PRAGMAS) db.pragma(pragma);
+    db.exec(
+      "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, source TEXT, received_at TEXT NOT NULL, accepted_at INTEGER NOT NULL, body TEXT NOT NULL, matched INTEGER NOT NULL, skipped TEXT NOT NULL, parent_event_id TEXT, depth INTEGER NOT NULL DEFAULT 0, replays INTEGER NOT NULL DEFAULT 0)",
+    );
+    const insert = db.prepare(
+      "INSERT INTO events (id, type, source, received_at, accepted_at, body, matched, skipped) VALUES (?, ?, NULL, ?, ?, ?, 0, '[]') ON CONFLICT (id) DO NOTHING",
+    );
+    start = performance.now();
+    for (let i = 0; i < count; i++) {
+      const event = { id: `r${round}-e${i}`, type: "bench.nomatch", payload: { n: i }, receivedAt: new Date().toISOString() };
+      insert.run(event.id, event.type, event.receivedAt, Date.now(), JSON.stringify(event));
+    }
+    raw.push(count / ((performance.now() - start) / 1000));
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const measured = median(http);
+  const baseline = median(raw);
+  report(
+    "P3",
+    "signed POST /events, 32 connections, no match / raw better-sqlite3 inserts",
+    measured / baseline,
+    atLeast(0.5),
+    `${measured.toFixed(0)} events/s (target >= 3000) vs ${baseline.toFixed(0)} inserts/s`,
+  );
+  if (measured < 3_000) console.log("P3 absolute: MISSED 3,000 events/s");
+}
+
+async function p4(samples) {
+  const dir = mkdtempSync(join(tmpdir(), "codex-flows-bench-p4-"));
+  const probeDir = join(dir, "probes");
+  const { mkdirSync } = await import("node:fs");
+  mkdirSync(probeDir);
+  const service = await startService(join(dir, "service"), { PROBE_DIR: probeDir });
+  const waitProbe = async (name) => {
+    const file = join(probeDir, encodeURIComponent(name));
+    while (!existsSync(file)) await sleep(1);
+    let text = "";
+    while (!text) text = readFileSync(file, "utf8");
+    return Number(text);
+  };
+  const backend = [];
+  const bare = [];
+  for (let i = -3; i < samples; i++) {
+    const id = `probe-${i}`;
+    const answered = await postEvent(service.pool, { id, type: "bench.probe" }).then(
+      () => performance.timeOrigin + performance.now(),
+    );
+    const started = await waitProbe(id);
+    const rawId = `raw-${i}`;
+    const spawnedAt = performance.timeOrigin + performance.now();
+    await spawnOnce([join(fixture, "flows", "probe", "exec", "probe.ts")], "{}", {
+      ...process.env,
+      PROBE_DIR: probeDir,
+      PROBE_ID: rawId,
+    });
+    const rawStarted = await waitProbe(rawId);
+    // Let the backend's run finish before the next sample, so samples never overlap.
+    await sleep(30);
+    if (i < 0) continue;
+    backend.push(started - answered);
+    bare.push(rawStarted - spawnedAt);
+  }
+  await service.stop();
+  rmSync(dir, { recursive: true, force: true });
+  const bareMedian = median(bare);
+  const p50 = median(backend) - bareMedian;
+  const p99 = percentile(backend, 99) - bareMedian;
+  report("P4", "202 -> step process start, p50 minus bare spawn (ms)", p50, atMost(5), `p99 ${p99.toFixed(1)} ms (target <= 25); bare spawn ${bareMedian.toFixed(1)} ms`);
+}
+
+async function p5(rounds) {
+  const count = 120;
+  const service = [];
+  const raw = [];
+  const script = join(fixture, "flows", "noop", "exec", "noop.ts");
+  const context = JSON.stringify({ flow: { name: "noop", version: 1, root: fixture, step: "noop", config: {}, event: {} } });
+  for (let round = 0; round < rounds; round++) {
+    const dir = mkdtempSync(join(tmpdir(), "codex-flows-bench-p5-"));
+    const backend = await startService(join(dir, "service"));
+    let start = performance.now();
+    await parallel(count, 32, (i) => postEvent(backend.pool, { id: `n${i}`, type: "bench.noop" }));
+    while (true) {
+      const { runs } = await getJson(backend.pool, "/runs?status=completed&limit=1000");
+      if (runs.length >= count) break;
+      await sleep(20);
+    }
+    service.push(count / ((performance.now() - start) / 1000));
+    await backend.stop();
+    rmSync(dir, { recursive: true, force: true });
+
+    start = performance.now();
+    await parallel(count, 4, () => spawnOnce([script], context, process.env));
+    raw.push(count / ((performance.now() - start) / 1000));
+  }
+  const measured = median(service);
+  const baseline = median(raw);
+  report(
+    "P5",
+    "no-op runs/s at concurrency 4 / raw bun spawns/s at concurrency 4",
+    measured / baseline,
+    atLeast(0.8),
+    `${measured.toFixed(1)} runs/s vs ${baseline.toFixed(1)} spawns/s`,
+  );
+}
+
+/** Called by bench/run.mjs; `rounds` scales the sample counts. */
+export async function benchBackend(rounds = 30) {
+  await p3(Math.max(3, Math.min(5, Math.round(rounds / 6))));
+  await p4(Math.max(30, rounds * 2));
+  await p5(Math.max(3, Math.min(5, Math.round(rounds / 6))));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await benchBackend(Number(process.env.BENCH_ROUNDS ?? 30));
+}

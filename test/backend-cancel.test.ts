@@ -1,0 +1,57 @@
+// Canceling runs: a running step's whole process tree dies (grandchildren too); a queued run never starts.
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { api, eventually, finishedRuns, processGone, slowPids, startBackend, tempDir } from "./backend-helpers.js";
+import { runCli } from "./helpers.js";
+
+describe("backend cancel", () => {
+  test("cancel kills a running step and its SIGTERM-ignoring grandchild; the run is canceled", async () => {
+    const backend = await startBackend();
+    const pidFile = join(tempDir(), "pids.json");
+    const accepted = await api(backend.url, "POST", "/events", {
+      id: "slow-1",
+      type: "demo.slow",
+      payload: { pidFile },
+    });
+    const runId = accepted.body.runIds[0];
+    const pids = await slowPids(pidFile);
+    expect(processGone(pids.step)).toBe(false);
+    expect(processGone(pids.grandchild)).toBe(false);
+
+    const canceled = await runCli(["backend", "cancel-run", runId, "--url", backend.url, "--json"]);
+    expect(canceled.code).toBe(0);
+    expect(JSON.parse(canceled.stdout).run).toMatchObject({ id: runId, status: "canceled", error: "canceled" });
+    await eventually(() => processGone(pids.step) && processGone(pids.grandchild), 10_000, "the step tree to die");
+
+    const { body } = await api(backend.url, "GET", `/runs/${runId}`);
+    expect(body.run.attempts.map((a: { status: string }) => a.status)).toEqual(["canceled"]);
+    expect(body.run.output.map((c: { text: string }) => c.text).join("")).toContain("started, grandchild");
+
+    const again = await api(backend.url, "POST", `/runs/${runId}/cancel`);
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatch(/already canceled/);
+  });
+
+  test("a queued run is canceled before it starts", async () => {
+    const backend = await startBackend({ args: ["--concurrency", "1"] });
+    const pidFile = join(tempDir(), "pids.json");
+    const busy = await api(backend.url, "POST", "/events", { id: "busy", type: "demo.slow", payload: { pidFile } });
+    await slowPids(pidFile);
+    const queued = await api(backend.url, "POST", "/events", { id: "waiting", type: "demo.blocked" });
+    const runId = queued.body.runIds[0];
+    expect((await api(backend.url, "GET", `/runs/${runId}`)).body.run.status).toBe("queued");
+
+    const canceled = await api(backend.url, "POST", `/runs/${runId}/cancel`);
+    expect(canceled.status).toBe(200);
+    expect(canceled.body.run).toMatchObject({
+      status: "canceled",
+      attemptCount: 0,
+      error: "canceled before it started",
+    });
+
+    await api(backend.url, "POST", `/runs/${busy.body.runIds[0]}/cancel`);
+    const [run] = await finishedRuns(backend.url, "waiting", 1);
+    expect(run).toMatchObject({ status: "canceled", attemptCount: 0 });
+    expect((await api(backend.url, "GET", "/runs?status=canceled")).body.runs).toHaveLength(2);
+  });
+});

@@ -1,0 +1,139 @@
+// Type tests: real `tsc` over the codegen fixture, its step scripts and typed-fire code, good and deliberately bad.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { expect, test } from "vitest";
+import { copyFixture, ROOT, writeFiles } from "./helpers.js";
+
+const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+
+/** A tsconfig like the repo's, with `codex-flows` and `codex-flows/step` mapped to this checkout's sources. */
+function tsconfig(): string {
+  return JSON.stringify({
+    compilerOptions: {
+      target: "ES2022",
+      module: "ESNext",
+      moduleResolution: "Bundler",
+      lib: ["ES2023"],
+      types: ["node"],
+      typeRoots: [join(ROOT, "node_modules", "@types")],
+      strict: true,
+      noUncheckedIndexedAccess: true,
+      resolveJsonModule: true,
+      skipLibCheck: true,
+      isolatedModules: true,
+      verbatimModuleSyntax: true,
+      noEmit: true,
+      paths: { "codex-flows": [join(ROOT, "src/index.ts")], "codex-flows/step": [join(ROOT, "src/step.ts")] },
+    },
+    include: ["**/*.ts"],
+  });
+}
+
+/** Code written against the generated types; every line ending in `// TSxxxx` must fail with that code. */
+const CHECKS: Record<string, string> = {
+  "good-fire.ts": `
+    import { createFire } from "codex-flows";
+    import type { FlowEventMap } from "./flows/flow-events.gen.js";
+    const fire = createFire<FlowEventMap>({ cwd: "." });
+    await fire("upstream.release", {
+      tag: "v1.2.3",
+      repository: { owner: "openai", name: "codex", visibility: "public" },
+      channel: "stable",
+      publishedAt: "2026-01-01T00:00:00Z",
+      assets: [{ name: "codex.tgz", size: 10 }],
+    });
+    await fire("upstream.release", { tag: "v1.2.3", severity: "critical", reviewer: null });
+    await fire("audit.requested", { anything: ["goes"] }, { id: "audit-1", source: "test" });
+  `,
+  "bad-payload.ts": `
+    import type { AnnounceContext } from "./flows/releases/flow.gen.js";
+    export function read(ctx: AnnounceContext) {
+      const channel: "stable" | "beta" | "nightly" = ctx.flow.event.payload.channel;
+      const missing = ctx.flow.event.payload.releaseNotes; // TS2339
+      const owner: number = ctx.flow.event.payload.repository.owner; // TS2322
+      const push: string = ctx.flow.config.push; // TS2322
+      const unknownConfig = ctx.flow.config.nope; // TS2339
+      return [channel, missing, owner, push, unknownConfig];
+    }
+  `,
+  "bad-fire.ts": `
+    import { createFire } from "codex-flows";
+    import type { FlowEventMap } from "./flows/flow-events.gen.js";
+    const fire = createFire<FlowEventMap>();
+    await fire("upstream.release", { tag: 123 }); // TS2322
+    await fire("upstream.relaese", {}); // TS2345
+    await fire("upstream.release", { tag: "v1", severity: "loud" }); // TS2322
+  `,
+  "bad-step.ts": `
+    import { configValue, defineStep } from "codex-flows/step";
+    import type { FlowEventMap } from "./flows/flow-events.gen.js";
+    import type { NotifyContext } from "./flows/notifier/flow.gen.js";
+    // A wrong \`next\` payload makes the whole handler unassignable, reported at its start.
+    await defineStep<NotifyContext, FlowEventMap>((ctx) => { // TS2345
+      const severity: "info" | "warning" | "critical" = ctx.flow.event.payload.severity;
+      const level: number = configValue(ctx, "level", "high"); // TS2322
+      return {
+        status: "completed",
+        message: severity + level,
+        next: [{ type: "audit.requested", payload: 1 }, { type: "upstream.release", payload: { tag: 5 } }],
+      };
+    });
+    await defineStep<NotifyContext>(() => ({ status: "done" })); // TS2322
+  `,
+};
+
+function runTsc(project: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [TSC, "-p", project, "--pretty", "false"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.setEncoding("utf8").on("data", (text: string) => {
+      output += text;
+    });
+    child.stderr.setEncoding("utf8").on("data", (text: string) => {
+      output += text;
+    });
+    child.on("error", reject);
+    child.on("close", () => resolve(output));
+  });
+}
+
+test("generated types compile with their step scripts, and misuse fails tsc with the expected errors", async () => {
+  const dir = copyFixture("codegen-project");
+  writeFiles(dir, { "tsconfig.json": tsconfig(), ...CHECKS });
+
+  const output = await runTsc(dir);
+  // Only this project's files count: errors in the engine's own sources are the repo-wide tsc's business.
+  const errors = [...output.matchAll(/^(.+?)\((\d+),\d+\): error (TS\d+): (.*)$/gm)]
+    .map(([, file, line, code, message]) => ({
+      file: relative(dir, file as string),
+      line: Number(line),
+      code,
+      message,
+    }))
+    .filter((error) => !error.file.startsWith(".."));
+
+  const expected = Object.keys(CHECKS).flatMap((file) =>
+    readFileSync(join(dir, file), "utf8")
+      .split("\n")
+      .flatMap((text, index) => {
+        const code = /\/\/ (TS\d+)$/.exec(text)?.[1];
+        return code ? [{ file, line: index + 1, code }] : [];
+      }),
+  );
+  expect(expected.length).toBe(10);
+  const order = (a: { file: string; line: number }, b: { file: string; line: number }) =>
+    a.file.localeCompare(b.file) || a.line - b.line;
+  expect(errors.map(({ file, line, code }) => ({ file, line, code })).sort(order), output).toEqual(
+    expected.sort(order),
+  );
+
+  const messages = errors.map((error) => error.message).join("\n");
+  expect(messages).toContain("Property 'releaseNotes' does not exist on type 'Release'");
+  expect(messages).toContain(
+    `Argument of type '"upstream.relaese"' is not assignable to parameter of type '"upstream.release" | "audit.requested"'`,
+  );
+  expect(messages).toContain(`Type '"loud"' is not assignable to type 'Severity'`);
+}, 120_000);
