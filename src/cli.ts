@@ -26,18 +26,6 @@ function requireEvent(value: unknown): string {
   throw new UsageError("--event is required", { hint: "pass --event FILE, or --event - to read the event from stdin" });
 }
 
-/** Ctrl-C and SIGTERM cancel running steps (their process groups are killed) instead of orphaning them. */
-function cancelOnSignals(): AbortSignal {
-  const controller = new AbortController();
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      process.exitCode = 130;
-      controller.abort(new Error(`received ${signal}`));
-    });
-  }
-  return controller.signal;
-}
-
 interface GlobalFlags {
   cwd?: string;
   json?: boolean;
@@ -79,7 +67,6 @@ cli
         dryRun: flags.dryRun,
         concurrency: positiveInt(flags.concurrency, "concurrency", 4),
         maxDepth: positiveInt(flags.maxDepth, "max-depth", 8),
-        signal: cancelOnSignals(),
       });
     },
   );
@@ -95,7 +82,6 @@ cli
       step,
       event: requireEvent(flags.event),
       json: flags.json,
-      signal: cancelOnSignals(),
     });
   });
 

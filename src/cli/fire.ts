@@ -5,14 +5,13 @@ import { readEvent } from "../event.js";
 import { exitCodeFor } from "../exit-code.js";
 import { matchEvent } from "../match.js";
 import { discoveryWarnings, formatRun, formatSkip } from "./format.js";
+import { cancelOnSignals, unlessInterrupted } from "./interrupt.js";
 import { prefixedSink } from "./terminal-output.js";
 
 export interface FireCommandOptions {
   cwd: string;
   event: string;
   json?: boolean;
-  /** Cancels running steps (Ctrl-C). */
-  signal?: AbortSignal;
   dryRun?: boolean;
   concurrency: number;
   maxDepth: number;
@@ -38,11 +37,12 @@ export async function fireCommand(options: FireCommandOptions): Promise<number> 
     return exitCodeFor([], errors.length);
   }
 
+  const interrupted = cancelOnSignals();
   const sinks = new Map<string, ReturnType<typeof prefixedSink>>();
   const report = await fire(event, discovery.flows, {
     concurrency: options.concurrency,
     maxDepth: options.maxDepth,
-    signal: options.signal,
+    signal: interrupted,
     outputFor: (match, current) => {
       const sink = prefixedSink(`[${match.flow.name}/${match.step.name}]`);
       sinks.set(`${current.id}\0${match.flow.name}\0${match.step.name}`, sink);
@@ -62,8 +62,9 @@ export async function fireCommand(options: FireCommandOptions): Promise<number> 
     for (const skip of report.skipped) if (skip.eventId === event.id) console.log(formatSkip(skip));
     for (const error of report.errors) console.log(`error: ${error.where ? `${error.where}: ` : ""}${error.message}`);
   }
-  return exitCodeFor(
+  const code = exitCodeFor(
     report.runs.map((run) => run.status),
     report.errors.length,
   );
+  return unlessInterrupted(code, interrupted);
 }

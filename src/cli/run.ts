@@ -6,6 +6,7 @@ import { exitCodeFor } from "../exit-code.js";
 import { matchStep } from "../match.js";
 import { runStep } from "../run-step.js";
 import { formatProblem, formatRun } from "./format.js";
+import { cancelOnSignals, unlessInterrupted } from "./interrupt.js";
 import { prefixedSink } from "./terminal-output.js";
 
 export interface RunCommandOptions {
@@ -14,8 +15,6 @@ export interface RunCommandOptions {
   step: string;
   event: string;
   json?: boolean;
-  /** Cancels running steps (Ctrl-C). */
-  signal?: AbortSignal;
 }
 
 export async function runCommand(options: RunCommandOptions): Promise<number> {
@@ -47,7 +46,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   }
 
   const terminal = prefixedSink(`[${flow.name}/${step.name}]`);
-  const run = await runStep(flow, step, event, { output: terminal.sink, signal: options.signal });
+  const interrupted = cancelOnSignals();
+  const run = await runStep(flow, step, event, { output: terminal.sink, signal: interrupted });
   terminal.flush();
   if (options.json) {
     const { flow: flowName, step: stepName, status, result, durationMs } = run;
@@ -55,5 +55,5 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   } else {
     console.log(formatRun(run));
   }
-  return exitCodeFor([run.status]);
+  return unlessInterrupted(exitCodeFor([run.status]), interrupted);
 }

@@ -1,0 +1,41 @@
+// Ctrl-C on the CLI: steps run in their own process groups, so the CLI must kill them itself.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, test } from "vitest";
+import { CLI, FIXTURES, tempDir, writeEvent } from "./helpers.js";
+import { isAlive, waitFor } from "./process-helpers.js";
+
+test.each([
+  ["fire", "SIGINT"],
+  ["run sleeper main", "SIGTERM"],
+] as const)("%s: %s cancels running steps, kills their tree and exits 130", async (command, signal) => {
+  const dir = tempDir();
+  const pidFile = join(dir, "grandchild.pid");
+  const event = writeEvent(dir, { id: "sig", type: "outcome.sleep", payload: { pidFile } });
+  const cli = spawn(
+    process.execPath,
+    [CLI, ...command.split(" "), "--cwd", join(FIXTURES, "outcomes"), "--event", event, "--json"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stdout = "";
+  cli.stdout.setEncoding("utf8").on("data", (text: string) => {
+    stdout += text;
+  });
+  const exited = new Promise<number | null>((resolve) => cli.on("close", resolve));
+
+  const grandchild = await waitFor(() => {
+    try {
+      return Number(readFileSync(pidFile, "utf8").trim()) || undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  cli.kill(signal);
+  expect(await exited).toBe(130);
+  expect(isAlive(grandchild)).toBe(false);
+  const report = JSON.parse(stdout) as { runs?: object[] } & object;
+  expect(report.runs ?? [report]).toMatchObject([{ status: "failed", result: { message: "canceled" } }]);
+});
