@@ -1,8 +1,10 @@
 // Runtime validation of the project's own contracts (schemas/*.schema.json), with validators precompiled
 // by codegen/contract-validators.mjs: Ajv's compile step would cost ~40 ms at every CLI start.
 import type { ErrorObject } from "ajv";
-import * as validators from "./generated/contract-validators.js";
+import { event, manifest, result, runContext } from "./generated/contract-validators.js";
 import { formatSchemaErrors } from "./schema-errors.js";
+
+const validators = { event, manifest, result, runContext };
 
 export type ContractName = keyof typeof validators;
 

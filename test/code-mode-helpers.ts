@@ -17,11 +17,13 @@ const CHOOSERS = [
   "CODEX_FLOWS_CODE_MODE_SANDBOX",
 ];
 
-/** This process's environment without any of the code-mode settings. */
+/**
+ * This process's environment with every code-mode setting blanked (empty counts as unset), so an inherited
+ * value cannot leak in, even where the CLI helper merges this over process.env.
+ */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of CHOOSERS) delete env[name];
-  return { ...env, ...extra };
+  const blanks = Object.fromEntries(CHOOSERS.map((name) => [name, ""]));
+  return { ...process.env, ...blanks, ...extra };
 }
 
 export interface FakeServer {

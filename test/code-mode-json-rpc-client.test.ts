@@ -13,16 +13,17 @@ function connect(options: JsonRpcClientOptions = {}) {
   const fromClient = new PassThrough();
   const client = new JsonRpcClient(toClient, fromClient, options);
   const received: Message[] = [];
-  const waiting: ((message: Message) => void)[] = [];
+  let read = 0;
+  let wake: (() => void) | undefined;
   createInterface({ input: fromClient }).on("line", (line) => {
-    const message = JSON.parse(line) as Message;
-    received.push(message);
-    waiting.shift()?.(message);
+    received.push(JSON.parse(line) as Message);
+    wake?.();
   });
-  const next = () =>
-    new Promise<Message>((resolve) => {
-      waiting.push(resolve);
-    });
+  /** The next message the client wrote that the test has not looked at yet. */
+  const next = async (): Promise<Message> => {
+    while (read >= received.length) await new Promise<void>((resolve) => (wake = resolve));
+    return received[read++] as Message;
+  };
   const reply = (value: unknown) => toClient.write(`${typeof value === "string" ? value : JSON.stringify(value)}\n`);
   return { client, received, next, reply, end: () => toClient.end() };
 }

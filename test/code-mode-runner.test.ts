@@ -1,5 +1,6 @@
 // The code-mode runner through the engine's own path (runStep), against the scripted stand-in app-server.
 import { readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, test } from "vitest";
 import { version } from "../package.json";
 import { APP_SERVER_ARGS } from "../runners/code-mode/app-server-command.js";
@@ -141,6 +142,19 @@ describe("turns that go wrong", () => {
     const pids = serverPids(server.log);
     expect(pids).toHaveLength(2); // the server and the helper it started
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
+  });
+
+  test("cancelling a waiting step kills the app-server's process group and reports canceled", async () => {
+    const server = fakeServer("hang");
+    const controller = new AbortController();
+    const step = demoStep(flow, "succeed");
+    const running = runStep(flow, step, demoEvent, { env: server.env, signal: controller.signal });
+    // Cancel once the stand-in is up and its helper started, so the kill has a whole group to stop.
+    while (!readLog(server.log).some((entry) => entry.event === "helper")) await sleep(20);
+    controller.abort(new Error("cancelled by the test"));
+    const result = await running;
+    expect(result.result).toEqual({ status: "failed", message: "canceled" });
+    for (const pid of serverPids(server.log)) expect(isAlive(pid)).toBe(false);
   });
 
   test.each([

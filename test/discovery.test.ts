@@ -107,7 +107,15 @@ describe("manifest errors", () => {
         description: "",
         root: join(broken, "flows/healthy"),
         source: "flows",
-        steps: [{ name: "main", runner: "bun", gated: false, timeoutMs: 300000, trigger: { type: "test.event", schema: null } }],
+        steps: [
+          {
+            name: "main",
+            runner: "bun",
+            gated: false,
+            timeoutMs: 300000,
+            trigger: { type: "test.event", schema: null },
+          },
+        ],
       },
     ]);
     expect(listed.errors).toHaveLength(10);

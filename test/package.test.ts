@@ -8,7 +8,9 @@ import { FIXTURES, ROOT, tempDir, writeFiles } from "./helpers.js";
 
 const exec = promisify(execFile);
 
-test("the packed tarball installs into an empty project and its CLI and API work there", { timeout: 300_000 }, async () => {
+test("the packed tarball installs into an empty project and its CLI and API work there", {
+  timeout: 300_000,
+}, async () => {
   const packDir = tempDir("codex-flows-pack-");
   await exec("npm", ["pack", "--pack-destination", packDir], { cwd: ROOT });
   const tarball = readdirSync(packDir).find((name) => name.endsWith(".tgz"));
@@ -33,7 +35,11 @@ test("the packed tarball installs into an empty project and its CLI and API work
 
   const api = await exec(
     process.execPath,
-    ["--input-type=module", "-e", 'const m = await import("codex-flows"); console.log(typeof m.fire, typeof m.discoverFlows)'],
+    [
+      "--input-type=module",
+      "-e",
+      'const m = await import("codex-flows"); console.log(typeof m.fire, typeof m.discoverFlows)',
+    ],
     { cwd: project },
   );
   expect(api.stdout.trim()).toBe("function function");

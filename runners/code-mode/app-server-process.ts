@@ -102,7 +102,8 @@ export function startAppServer(invocation: StepInvocation, output: OutputSink, d
   const stop = async (now = false) => {
     child.stdin?.end();
     if (!now && child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      await Promise.race([once(child, "exit"), sleep(EXIT_AFTER_STDIN_CLOSE_MS)]);
+      // An unref'd timer, so a quick exit does not leave the CLI waiting for the timer.
+      await Promise.race([once(child, "exit"), sleep(EXIT_AFTER_STDIN_CLOSE_MS, undefined, { ref: false })]);
     }
     // Even when the leader is gone, helpers it started may still hold the group.
     await killGroup(child);

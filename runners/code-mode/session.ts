@@ -106,7 +106,7 @@ export async function runCodeModeStep(invocation: StepInvocation, io: RunnerIO):
     } catch (error) {
       // stdout closing beats the process's own `close` event; its exit code and stderr say more.
       if (error instanceof RpcError && error.failure === "closed") {
-        await Promise.race([server.ended, stopped, sleep(EXIT_REPORT_WAIT_MS)]);
+        await Promise.race([server.ended, stopped, sleep(EXIT_REPORT_WAIT_MS, undefined, { ref: false })]);
       }
       throw error;
     }

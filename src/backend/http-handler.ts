@@ -56,10 +56,23 @@ function header(request: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-export function createRequestHandler(service: BackendService, log: (line: string) => void) {
+/** Set when SIGTERM arrives: requests on connections that are still open get a 503 instead of new work. */
+export interface HandlerState {
+  stopping: boolean;
+}
+
+export function createRequestHandler(
+  service: BackendService,
+  log: (line: string) => void,
+  state: HandlerState = { stopping: false },
+) {
   const { secret, bodyLimit } = service.config;
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     try {
+      if (state.stopping) {
+        request.resume();
+        throw new HttpError(503, "the service is stopping; retry once it is back", {}, { connection: "close" });
+      }
       const method = request.method ?? "GET";
       const pathAndQuery = request.url ?? "/";
       const url = new URL(pathAndQuery, "http://codex-flows.invalid");

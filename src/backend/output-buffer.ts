@@ -1,6 +1,6 @@
 // Buffering step output for the store: chunks are written every few milliseconds in one transaction.
 import { appendOutput, type NewOutputChunk } from "../store/append-output.js";
-import type { Database } from "../store/sqlite.js";
+import { type Database, withSynchronous } from "../store/sqlite.js";
 
 /** A step that prints a flood would fill the disk; past this much per attempt, output is dropped with a notice. */
 export const MAX_OUTPUT_PER_ATTEMPT = 8 * 1024 * 1024;
@@ -36,7 +36,7 @@ export class OutputBuffer {
     const chunks = this.pending;
     this.pending = [];
     try {
-      appendOutput(this.db, chunks);
+      if (chunks.length > 0) withSynchronous(this.db, "NORMAL", () => appendOutput(this.db, chunks));
     } catch (error) {
       this.onError(error);
     }

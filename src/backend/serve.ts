@@ -32,7 +32,8 @@ function listen(server: Server, config: ServeConfig): Promise<AddressInfo> {
 
 export async function startBackend(config: ServeConfig, cliPath?: string): Promise<RunningBackend> {
   const service = await BackendService.start(config, { log, cliPath });
-  const server = createServer(createRequestHandler(service, log));
+  const state = { stopping: false };
+  const server = createServer(createRequestHandler(service, log, state));
   // Clients such as the CLI keep connections alive between polls; idle ones should not hold a shutdown up.
   server.keepAliveTimeout = 5_000;
   let address: AddressInfo;
@@ -47,6 +48,7 @@ export async function startBackend(config: ServeConfig, cliPath?: string): Promi
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      state.stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await service.close(config.graceMs);

@@ -16,6 +16,7 @@ export async function checkCommand(options: CheckOptions): Promise<number> {
   const discovery = discoverFlows(options.cwd);
   const errors: DiscoveryProblem[] = [...discovery.errors];
   const notes: string[] = [];
+  const described = new Set<string>();
   let steps = 0;
 
   for (const flow of discovery.flows) {
@@ -25,8 +26,10 @@ export async function checkCommand(options: CheckOptions): Promise<number> {
         const runner = await loadRunner(step.runner, flow.root);
         const refusal = runner.unavailableReason?.(process.env);
         if (refusal) notes.push(`${flow.name}/${step.name}: gated: ${refusal}`);
-        const description = runner.describe?.(process.env);
-        if (description) notes.push(`${flow.name}/${step.name}: ${description.summary}`);
+        // How a runner launches depends on the environment, not the step: one note per runner.
+        const description = described.has(runner.name) ? undefined : runner.describe?.(process.env);
+        if (description) notes.push(`${runner.name}: ${description.summary}`);
+        described.add(runner.name);
       } catch (error) {
         errors.push({ path: flow.manifestPath, field: `steps[${index}].runner`, message: describeError(error) });
       }

@@ -32,6 +32,8 @@ export async function listCommand(options: ListOptions): Promise<number> {
   }
 
   const lines: string[] = [];
+  // Runner facts depend on the runner and the environment, not the step: say each once, after the flows.
+  const runnerNotes = new Set<string>();
   if (discovery.flows.length === 0)
     lines.push(`No flows found in ${options.cwd}/.codex/flows or ${options.cwd}/flows.`);
   for (const flow of discovery.flows) {
@@ -40,10 +42,11 @@ export async function listCommand(options: ListOptions): Promise<number> {
     for (const step of flow.steps) {
       const known = facts.get(`${flow.name}/${step.name}`);
       lines.push(`  ${step.name}  runner=${step.runner}  on ${step.trigger.type}${known?.gated ? "  [gated]" : ""}`);
-      if (known?.gatedReason) lines.push(`    gated: ${known.gatedReason}`);
-      if (known?.summary) lines.push(`    ${known.summary}`);
+      if (known?.gatedReason) runnerNotes.add(`${step.runner}: gated: ${known.gatedReason}`);
+      if (known?.summary) runnerNotes.add(`${step.runner}: ${known.summary}`);
     }
   }
+  for (const note of runnerNotes) lines.push(`note: ${note}`);
   for (const hidden of discovery.shadowed) {
     lines.push(
       `shadowed: ${shortPath(options.cwd, hidden.path)} (the .codex copy wins: ${shortPath(options.cwd, hidden.shadowedBy)})`,

@@ -58,3 +58,22 @@ export function statement(db: Database, sql: string): Statement {
   }
   return prepared;
 }
+
+const SYNC_LEVELS = { OFF: 0, NORMAL: 1, FULL: 2, EXTRA: 3 } as const;
+
+/**
+ * Runs `fn` with another `synchronous` level. In WAL mode NORMAL skips the fsync at commit: the
+ * commit survives a crash of the process but not of the machine, until the next FULL commit or
+ * checkpoint syncs the log (which holds everything before it). Worker bookkeeping uses it; accepting
+ * an event never does.
+ */
+export function withSynchronous<T>(db: Database, level: keyof typeof SYNC_LEVELS, fn: () => T): T {
+  const before = statement(db, "PRAGMA synchronous").pluck().get() as number;
+  if (before === SYNC_LEVELS[level]) return fn();
+  statement(db, `PRAGMA synchronous = ${level}`).run();
+  try {
+    return fn();
+  } finally {
+    statement(db, `PRAGMA synchronous = ${before}`).run();
+  }
+}
