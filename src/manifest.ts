@@ -4,7 +4,7 @@ import { isAbsolute, join, relative, resolve } from "node:path";
 import parseToml from "@iarna/toml/parse-string.js";
 import type { ErrorObject } from "ajv";
 import { contractProblemsDetailed } from "./contracts.js";
-import type { FlowDefinition, FlowSource, StepDefinition } from "./types.js";
+import type { FlowDefinition, FlowManifest, FlowSource, StepDefinition } from "./types.js";
 
 export const MANIFEST_FILE = "flow.toml";
 export const DEFAULT_TIMEOUT_MS = 300_000;
@@ -18,23 +18,9 @@ export interface ManifestProblem {
 
 export type LoadedFlow = { ok: true; flow: FlowDefinition } | { ok: false; problems: ManifestProblem[] };
 
-interface RawStep {
-  name: string;
-  runner: string;
-  script: string;
-  timeout_ms?: number;
-  cwd?: string;
-  retries?: number;
-  trigger: { type: string; schema?: string };
-}
-
-interface RawManifest {
-  name: string;
-  version?: number | string;
-  description?: string;
-  config?: Record<string, unknown>;
-  steps: RawStep[];
-}
+/** A flow.toml that passed schema validation (the type is generated from schemas/flow.schema.json). */
+type RawManifest = FlowManifest;
+type RawStep = FlowManifest["steps"][number];
 
 /** `/steps/0/timeout_ms` -> `steps[0].timeout_ms`; the missing property is appended for `required`. */
 function fieldOf(error: ErrorObject): string {

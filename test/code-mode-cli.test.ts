@@ -2,8 +2,9 @@
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { APP_SERVER_ARGS } from "../runners/code-mode/app-server-command.js";
-import { cleanEnv, fakeServer, isAlive, PROJECT, readLog } from "./code-mode-helpers.js";
+import { cleanEnv, fakeServer, PROJECT, readLog } from "./code-mode-helpers.js";
 import { jsonOf, runCli } from "./helpers.js";
+import { isAlive } from "./process-helpers.js";
 
 const FLOW = "code-mode-demo";
 const event = (name: string) => join(PROJECT, "flows", FLOW, "events", `${name}.json`);

@@ -77,15 +77,6 @@ export function methodsReceived(path: string): string[] {
   );
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
-
 export function demoFlow(): FlowDefinition {
   const flow = findFlow(discoverFlows(PROJECT), "code-mode-demo");
   if (!flow) throw new Error("fixture flow code-mode-demo not found");

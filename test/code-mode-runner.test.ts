@@ -8,16 +8,8 @@ import { prelude } from "../runners/code-mode/prelude.js";
 import { normalizeEvent } from "../src/event.js";
 import { buildContext, runStep } from "../src/run-step.js";
 import type { OutputStream } from "../src/runner.js";
-import {
-  cleanEnv,
-  demoFlow,
-  demoStep,
-  fakeServer,
-  isAlive,
-  methodsReceived,
-  PROJECT,
-  readLog,
-} from "./code-mode-helpers.js";
+import { cleanEnv, demoFlow, demoStep, fakeServer, methodsReceived, PROJECT, readLog } from "./code-mode-helpers.js";
+import { isAlive } from "./process-helpers.js";
 
 const flow = demoFlow();
 const demoEvent = normalizeEvent({ id: "evt-1", type: "code-mode.demo", payload: { word: "hello" } });

@@ -10,8 +10,9 @@ import { RpcError } from "../src/errors.js";
 import { normalizeEvent } from "../src/event.js";
 import { killGroup, spawnGroup } from "../src/process-tree.js";
 import { runStep } from "../src/run-step.js";
-import { cleanEnv, demoFlow, demoStep, isAlive } from "./code-mode-helpers.js";
+import { cleanEnv, demoFlow, demoStep } from "./code-mode-helpers.js";
 import { ROOT, tempDir } from "./helpers.js";
+import { isAlive } from "./process-helpers.js";
 
 const STOCK_CODEX = join(ROOT, "node_modules", ".bin", "codex");
 

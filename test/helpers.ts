@@ -24,10 +24,10 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Runs `node dist/cli.js ...args` and collects its output and exit code. */
-export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+/** Runs a command to its end with `input` on stdin, collecting its output and exit code. */
+export function runProcess(command: string, args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(command, args, {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
@@ -44,6 +44,11 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     child.on("close", (code) => resolvePromise({ code, stdout, stderr }));
     child.stdin.end(options.input ?? "");
   });
+}
+
+/** Runs the built CLI (`node <dist>/cli.cjs ...args`). */
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return runProcess(process.execPath, [CLI, ...args], options);
 }
 
 /** Parses a CLI result's stdout as JSON, with the output in the error when it is not. */

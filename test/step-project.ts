@@ -1,8 +1,7 @@
 // Test projects that have codex-flows "installed": node_modules/codex-flows is this package over the test build.
-import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { DIST, ROOT } from "./helpers.js";
+import { type CliResult, DIST, ROOT, runProcess } from "./helpers.js";
 
 export const BUN = join(ROOT, "node_modules", ".bin", "bun");
 
@@ -17,28 +16,11 @@ export function installPackage(dir: string): void {
   symlinkSync(DIST, join(target, "dist"), "dir");
 }
 
-export interface BunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type BunResult = CliResult;
 
 /** Runs `bun <script>` in `cwd` with `input` on stdin, as the bun runner does. */
 export function runBun(script: string, cwd: string, input: string, env: NodeJS.ProcessEnv = {}): Promise<BunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BUN, [script], { cwd, env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (text: string) => {
-      stdout += text;
-    });
-    child.stderr.setEncoding("utf8").on("data", (text: string) => {
-      stderr += text;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  return runProcess(BUN, [script], { cwd, env, input });
 }
 
 /** A run context as the engine builds it, for a step reading `payload` with `config`. */
