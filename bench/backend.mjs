@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { Pool } from "undici";
-import { atLeast, atMost, median, percentile, report } from "./stats.mjs";
+import { atLeast, atMost, median, percentile, report, reportExcess } from "./stats.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -158,9 +158,11 @@ async function p4(samples) {
     return Number(text);
   };
   const backend = [];
+  const fromSend = [];
   const bare = [];
   for (let i = -3; i < samples; i++) {
     const id = `probe-${i}`;
+    const sentAt = performance.timeOrigin + performance.now();
     const answered = await postEvent(service.pool, { id, type: "bench.probe" }).then(
       () => performance.timeOrigin + performance.now(),
     );
@@ -177,20 +179,22 @@ async function p4(samples) {
     await sleep(30);
     if (i < 0) continue;
     backend.push(started - answered);
+    fromSend.push(started - sentAt);
     bare.push(rawStarted - spawnedAt);
   }
   await service.stop();
   rmSync(dir, { recursive: true, force: true });
   const bareMedian = median(bare);
+  // As the issue defines it: from the client reading the 202 to the step's process start, minus a bare
+  // spawn. The service wakes its workers as the batch commits, before it writes the 202, so the spawn
+  // overlaps the response and this can fall below zero. The stricter figure, timed from when the POST
+  // is sent (HTTP parsing, signature check and commit included), is in the detail.
   const p50 = median(backend) - bareMedian;
   const p99 = percentile(backend, 99) - bareMedian;
-  report(
-    "P4",
-    "202 -> step process start, p50 minus bare spawn (ms)",
-    p50,
-    atMost(5),
-    `p99 ${p99.toFixed(1)} ms (target <= 25); bare spawn ${bareMedian.toFixed(1)} ms`,
-  );
+  const strict = (value) => `${(value - bareMedian).toFixed(1)} ms`;
+  const detail = `202 -> start p50 ${median(backend).toFixed(1)} ms, p99 ${percentile(backend, 99).toFixed(1)} ms; bare spawn ${bareMedian.toFixed(1)} ms; from POST sent: p50 +${strict(median(fromSend))}, p99 +${strict(percentile(fromSend, 99))} over bare spawn`;
+  reportExcess("P4", "202 -> step process start, p50", p50, atMost(5), detail);
+  reportExcess("P4", "202 -> step process start, p99", p99, atMost(25), detail);
 }
 
 /** Polls until no run is queued or running: two one-row queries, cheap enough not to slow the service. */

@@ -30,5 +30,13 @@ export function report(id, name, ratio, target, detail) {
   console.log(`${id} ${name}: ratio ${ratio.toFixed(3)} (target ${target.label}) ${ok}  [${detail}]`);
 }
 
+/** One line for a latency measured against a baseline: `ID name: +X ms over baseline (target)`. */
+export function reportExcess(id, name, excessMs, target, detail) {
+  const ok = target.test(excessMs) ? "ok" : "MISSED";
+  console.log(
+    `${id} ${name}: ${excessMs.toFixed(1)} ms over bare spawn (target ${target.label} ms) ${ok}  [${detail}]`,
+  );
+}
+
 export const atMost = (limit) => ({ label: `<= ${limit}`, test: (value) => value <= limit });
 export const atLeast = (limit) => ({ label: `>= ${limit}`, test: (value) => value >= limit });

@@ -61,6 +61,16 @@ describe("backend API", () => {
     const file = eventFilePath(backend.dataDir, "evt-1");
     expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject(echo("evt-1"));
 
+    // An event whose payload fails a step's schema is stored, runs nothing, and says why.
+    const invalid = await api(backend.url, "POST", "/events", { id: "no-message", type: "demo.echo", payload: {} });
+    expect(invalid.status).toBe(202);
+    expect(invalid.body).toMatchObject({ status: "accepted", runIds: [], matched: 0 });
+    expect(invalid.body.skipped).toContainEqual({
+      flow: "echo",
+      step: "say",
+      reason: expect.stringMatching(/payload invalid at .*message/),
+    });
+
     // /flow-events is the same endpoint.
     const alias = await api(backend.url, "POST", "/flow-events", echo("evt-2"));
     expect(alias.status).toBe(202);

@@ -3,6 +3,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { eventFilePath } from "../src/backend/event-files.js";
+import { claimRun } from "../src/store/claim-run.js";
+import { insertEvent } from "../src/store/insert-event.js";
+import { DATABASE_FILE, openStore } from "../src/store/open-store.js";
 import { api, eventually, finishedRuns, processGone, slowPids, startBackend, tempDir } from "./backend-helpers.js";
 import { runCli } from "./helpers.js";
 
@@ -74,6 +77,28 @@ describe("backend durability", () => {
     expect(run).toMatchObject({ status: "completed", attemptCount: 2, maxAttempts: 2 });
     const { body } = await api(second.url, "GET", `/runs/${run?.id}`);
     expect(body.run.attempts.map((a: { status: string }) => a.status)).toEqual(["interrupted", "completed"]);
+  });
+
+  test("a lease nobody renews expires while the service runs: the run fails as interrupted", async () => {
+    const backend = await startBackend({ args: ["--lease-ms", "400"] });
+    // A remote worker (another process on the same store) claims a run, then goes silent.
+    const db = await openStore(join(backend.dataDir, DATABASE_FILE));
+    const { runIds } = insertEvent(db, {
+      event: { id: "remote", type: "demo.blocked", receivedAt: new Date().toISOString(), payload: {} },
+      runs: [{ flow: "attention", step: "review", maxAttempts: 1 }],
+      skipped: [],
+      now: Date.now(),
+    });
+    expect(claimRun(db, { workerId: "remote:test-worker", leaseMs: 300, now: Date.now() })?.runId).toBe(runIds[0]);
+    db.close();
+    const run = await eventually(async () => {
+      const { body } = await api(backend.url, "GET", `/runs/${runIds[0]}`);
+      return body.run.status === "failed" ? body.run : undefined;
+    });
+    expect(run).toMatchObject({
+      error: "interrupted: its lease expired (the worker stopped heartbeating)",
+      attempts: [{ workerId: "remote:test-worker", status: "interrupted" }],
+    });
   });
 
   test("SIGTERM lets a running step finish within the grace period", async () => {

@@ -19,6 +19,7 @@ type Pending = {
 export class AcceptQueue {
   private pending: Pending[] = [];
   private scheduled = false;
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Database,
@@ -32,9 +33,17 @@ export class AcceptQueue {
       this.pending.push({ input, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => void this.flush());
+        setImmediate(() => {
+          this.flushing = this.flush();
+        });
       }
     });
+  }
+
+  /** Resolves once every event handed in so far is committed and answered (for shutdown). */
+  async idle(): Promise<void> {
+    while (this.scheduled || this.pending.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    await this.flushing;
   }
 
   private async flush(): Promise<void> {

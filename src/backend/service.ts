@@ -57,7 +57,10 @@ const ACCEPT_FLOWS_MAX_AGE_MS = 200;
 const LOCAL_WORKER_PREFIX = `local:${hostname()}:`;
 
 export class BackendService {
-  readonly workerId = `${LOCAL_WORKER_PREFIX}${process.pid}:${randomBytes(4).toString("hex")}`;
+  /** This service's worker id: the prefix marks it local, so a successor can tell its runs were orphaned. */
+  static newWorkerId(): string {
+    return `${LOCAL_WORKER_PREFIX}${process.pid}:${randomBytes(4).toString("hex")}`;
+  }
   readonly catalog: FlowCatalog;
   private readonly settled = new EventEmitter();
   private readonly queue: AcceptQueue;
@@ -67,6 +70,7 @@ export class BackendService {
   private readonly log: (line: string) => void;
 
   private constructor(
+    readonly workerId: string,
     readonly config: ServeConfig,
     readonly db: Database,
     private readonly lock: DataDirLock,
@@ -103,7 +107,8 @@ export class BackendService {
   /** Takes the data dir, opens the store, recovers what a crashed predecessor left running, starts the workers. */
   static async start(config: ServeConfig, options: ServiceOptions = {}): Promise<BackendService> {
     ensureEventsFolder(config.dataDir);
-    const lock = lockDataDir(config.dataDir, "starting");
+    const workerId = BackendService.newWorkerId();
+    const lock = lockDataDir(config.dataDir, workerId);
     let db: Database;
     try {
       db = await openStore(join(config.dataDir, DATABASE_FILE));
@@ -111,7 +116,7 @@ export class BackendService {
       lock.release();
       throw error;
     }
-    const service = new BackendService(config, db, lock, options);
+    const service = new BackendService(workerId, config, db, lock, options);
     service.recover();
     service.pool.wake();
     service.expiryTimer = setInterval(() => service.expire(), Math.max(100, Math.floor(config.leaseMs / 2)));
@@ -244,7 +249,10 @@ export class BackendService {
   /** SIGTERM: no new work; running steps get `graceMs`, then are killed and marked interrupted (or requeued). */
   async close(graceMs = this.config.graceMs): Promise<void> {
     if (this.expiryTimer) clearInterval(this.expiryTimer);
+    await this.queue.idle();
     await this.pool.stop(graceMs);
+    // Runs that finished during the grace period may have chained `next` events still committing.
+    await this.queue.idle();
     this.output.flush();
     expireLeases(this.db, {
       now: Date.now(),

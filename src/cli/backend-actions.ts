@@ -59,7 +59,11 @@ async function reportAccepted(client: BackendClient, flags: BackendFlags, answer
         ? `already stored; existing run(s): ${answer.runIds.length}`
         : `${answer.runIds.length} run(s) queued`;
     console.log(`${verb} event ${answer.eventId}: ${count}`);
-    for (const line of formatSkipped(answer.skipped ?? [])) console.log(line);
+    // Steps of other event types are noise unless nothing ran at all; a payload that failed a schema never is.
+    const skipped = (answer.skipped ?? []).filter(
+      (skip) => answer.runIds.length === 0 || !skip.reason.startsWith("type differs"),
+    );
+    for (const line of formatSkipped(skipped)) console.log(line);
     for (const run of runs ?? []) console.log(formatRunLine(run));
     if (!runs) for (const id of answer.runIds) console.log(`  ${id}`);
   }

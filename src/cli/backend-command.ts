@@ -135,8 +135,7 @@ export function registerBackend(cli: CAC): void {
         const { backendAction } = await import("./backend-actions.js");
         process.exitCode = await backendAction(action, args, flags as BackendFlags);
       } catch (error) {
-        // Usage errors keep exit code 2 via the CLI's own handler; a service problem is exit 1.
-        if (error instanceof FlowError && error.code === "usage") throw error;
+        // Usage, event and config errors keep exit code 2 via the CLI's own handler; a service problem is exit 1.
         if (error instanceof FlowError && error.code !== "backend") throw error;
         console.error(`error: ${describeError(error)}`);
         if (parsed.debug && error instanceof Error && error.stack) console.error(error.stack);

@@ -1,6 +1,6 @@
 // The `systemd-run` executor: each step runs in a transient `systemd-run --user --wait --collect` unit.
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { killGroup, spawnGroup } from "../../process-tree.js";
 import { stderrTail } from "../../result.js";
@@ -92,6 +92,11 @@ export function systemdRunExecutor(options: SystemdRunOptions): Executor {
     name: "systemd-run",
     run(job, io) {
       mkdirSync(resultsDir, { recursive: true });
+      // The unit reads the event from its file; one deleted by hand is rebuilt from the stored event.
+      if (!existsSync(job.eventFile)) {
+        writeFileSync(`${job.eventFile}.tmp`, JSON.stringify(job.event));
+        renameSync(`${job.eventFile}.tmp`, job.eventFile);
+      }
       const unit = unitName(job);
       const resultFile = join(resultsDir, `${unit}.json`);
       rmSync(resultFile, { force: true });
