@@ -1,9 +1,8 @@
 // Type tests: real `tsc` over the codegen fixture, its step scripts and typed-fire code, good and deliberately bad.
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { expect, test } from "vitest";
-import { copyFixture, ROOT, writeFiles } from "./helpers.js";
+import { copyFixture, ROOT, runProcess, writeFiles } from "./helpers.js";
 
 const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
 
@@ -83,21 +82,9 @@ const CHECKS: Record<string, string> = {
   `,
 };
 
-function runTsc(project: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSC, "-p", project, "--pretty", "false"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.setEncoding("utf8").on("data", (text: string) => {
-      output += text;
-    });
-    child.stderr.setEncoding("utf8").on("data", (text: string) => {
-      output += text;
-    });
-    child.on("error", reject);
-    child.on("close", () => resolve(output));
-  });
+async function runTsc(project: string): Promise<string> {
+  const { stdout, stderr } = await runProcess(process.execPath, [TSC, "-p", project, "--pretty", "false"]);
+  return stdout + stderr;
 }
 
 test("generated types compile with their step scripts, and misuse fails tsc with the expected errors", async () => {
