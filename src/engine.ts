@@ -1,11 +1,10 @@
 // The engine: fire an event at every matching step, run them concurrently, then fire their `next` events.
 import pLimit from "p-limit";
-import { describeError } from "./errors.js";
-import { normalizeEvent } from "./event.js";
+import { nextEvents } from "./chain.js";
 import { matchEvent, type StepMatch } from "./match.js";
 import { runStep } from "./run-step.js";
 import type { OutputSink } from "./runner.js";
-import type { FlowDefinition, FlowEvent, FlowResult, SkippedStep, StepRun } from "./types.js";
+import type { FlowDefinition, FlowEvent, SkippedStep, StepRun } from "./types.js";
 
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_MAX_DEPTH = 8;
@@ -38,28 +37,6 @@ export interface FireReport {
   errors: FireError[];
 }
 
-/** Turns a step's `next` entries into events: id derived from the parent, parent id recorded. */
-function chainedEvents(parent: FlowEvent, run: StepRun, result: FlowResult, report: FireReport): FlowEvent[] {
-  return (result.next ?? []).flatMap((next, index) => {
-    try {
-      return [
-        normalizeEvent(
-          {
-            id: `${parent.id}:${run.flow}:${run.step}:${index}`,
-            source: `codex-flows:${run.flow}/${run.step}`,
-            ...next,
-            parentEventId: parent.id,
-          },
-          `${run.flow}/${run.step} next[${index}]`,
-        ),
-      ];
-    } catch (error) {
-      report.errors.push({ eventId: parent.id, where: `${run.flow}/${run.step}`, message: describeError(error) });
-      return [];
-    }
-  });
-}
-
 /**
  * Runs every step that matches `event`, then every step matching the events those steps return in
  * `next`, and so on up to `maxDepth` hops. Never throws for a step failure; see the report.
@@ -87,11 +64,14 @@ export async function fire(event: FlowEvent, flows: FlowDefinition[], options: F
         report.runs.push(run);
         options.onRun?.(run);
         if (run.status === "failed") return;
-        const children = chainedEvents(current, run, run.result, report);
+        const chained = nextEvents({ event: current, flow: run.flow, step: run.step }, run.result);
+        const where = `${run.flow}/${run.step}`;
+        for (const message of chained.problems) report.errors.push({ eventId: current.id, where, message });
+        const children = chained.events;
         if (children.length > 0 && depth >= maxDepth) {
           report.errors.push({
             eventId: current.id,
-            where: `${run.flow}/${run.step}`,
+            where,
             message: `chain depth limit of ${maxDepth} reached; ${children.length} next event(s) not fired (do steps trigger each other in a loop?)`,
           });
           return;

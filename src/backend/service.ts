@@ -5,6 +5,8 @@ import { EventEmitter } from "node:events";
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { nextEvents } from "../chain.js";
+import { DEFAULT_MAX_DEPTH as MAX_CHAIN_DEPTH } from "../engine.js";
 import { describeError } from "../errors.js";
 import { retryDelay } from "../store/backoff.js";
 import type { Claim } from "../store/claim-run.js";
@@ -20,7 +22,6 @@ import { requestCancel } from "../store/request-cancel.js";
 import type { Database } from "../store/sqlite.js";
 import type { FlowEvent, FlowResult, SkippedStep } from "../types.js";
 import { AcceptQueue } from "./accept-queue.js";
-import { chainedEvents, MAX_CHAIN_DEPTH } from "./chain-events.js";
 import type { ServeConfig } from "./config.js";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
 import { ensureEventsFolder, eventFilePath, writeEventFileSync } from "./event-files.js";
@@ -169,8 +170,9 @@ export class BackendService {
     );
     if (settlement.status !== "completed" || !result?.next?.length) return;
     const run = findRun(this.db, settlement.runId);
-    const { events, problems } = chainedEvents(
-      { event: claim.event, flow: claim.flow, step: claim.step, replay: run?.replay ?? 0 },
+    const replay = run?.replay ?? 0;
+    const { events, problems } = nextEvents(
+      { event: claim.event, flow: claim.flow, step: claim.step, idSuffix: replay > 0 ? `replay-${replay}` : undefined },
       result,
     );
     for (const problem of problems) this.log(`warning: ${label}: bad next event: ${problem}`);
