@@ -1,7 +1,9 @@
 // Durability: idempotency under concurrent duplicates, kill -9 and restart, SIGTERM grace, backup and restore.
 import { existsSync, readFileSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, onTestFinished, test } from "vitest";
 import { eventFilePath } from "../src/backend/event-files.js";
 import { claimRun } from "../src/store/claim-run.js";
 import { insertEvent } from "../src/store/insert-event.js";
@@ -157,5 +159,40 @@ describe("backend durability", () => {
     expect(replay.body.runs.map((run: { status: string }) => run.status)).toEqual(["completed", "completed"]);
     const shown = await api(restored.url, "GET", `/runs/${replay.body.runIds[0]}`);
     expect(shown.body.run.output.map((c: { text: string }) => c.text).join("")).toContain("said: keep me");
+  });
+});
+
+describe("shutdown", () => {
+  test("a request whose body is still arriving when SIGTERM comes gets 503, and nothing is stored", async () => {
+    const backend = await startBackend({ args: ["--grace-ms", "20000"] });
+    const pidFile = join(tempDir(), "pids.json");
+    await api(backend.url, "POST", "/events", { id: "busy", type: "demo.slow", payload: { pidFile, ms: 1500 } });
+    await slowPids(pidFile);
+
+    // Headers and half the body go out before the signal, so the connection is busy, not idle, and
+    // the server's close() leaves it open; the request completes after the service began stopping.
+    const body = JSON.stringify({ id: "too-late", type: "demo.echo", payload: { message: "x" } });
+    const { hostname, port } = new URL(backend.url);
+    const socket = connect(Number(port), hostname);
+    onTestFinished(() => socket.destroy());
+    let answer = "";
+    socket.setEncoding("utf8").on("data", (text: string) => {
+      answer += text;
+    });
+    socket.write(
+      `POST /events HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+    );
+    await sleep(100);
+    const exited = backend.stop("SIGTERM");
+    await eventually(() => /SIGTERM: no new work/.test(backend.stderr()) || undefined, 5_000, "the SIGTERM log line");
+    socket.write(body.slice(10));
+    await eventually(() => answer.includes("\r\n\r\n{") || undefined, 5_000, "an answer");
+    expect(answer).toMatch(/^HTTP\/1\.1 503 /);
+    expect(answer).toContain('"error":"the service is stopping; retry once it is back"');
+    expect(await exited).toBe(0);
+
+    const restarted = await startBackend({ project: backend.project, dataDir: backend.dataDir });
+    expect((await api(restarted.url, "GET", "/events/too-late")).status).toBe(404);
+    expect((await api(restarted.url, "GET", "/runs?eventId=busy")).body.runs).toMatchObject([{ status: "completed" }]);
   });
 });

@@ -67,12 +67,14 @@ export function createRequestHandler(
   state: HandlerState = { stopping: false },
 ) {
   const { secret, bodyLimit } = service.config;
+  const refuseWhenStopping = (request: IncomingMessage) => {
+    if (!state.stopping) return;
+    request.resume();
+    throw new HttpError(503, "the service is stopping; retry once it is back", {}, { connection: "close" });
+  };
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     try {
-      if (state.stopping) {
-        request.resume();
-        throw new HttpError(503, "the service is stopping; retry once it is back", {}, { connection: "close" });
-      }
+      refuseWhenStopping(request);
       const method = request.method ?? "GET";
       const pathAndQuery = request.url ?? "/";
       const url = new URL(pathAndQuery, "http://codex-flows.invalid");
@@ -83,6 +85,8 @@ export function createRequestHandler(
         return;
       }
       const body = await readBody(request, bodyLimit);
+      // A body can take long to arrive; SIGTERM may have come meanwhile, and then no new work starts.
+      refuseWhenStopping(request);
       if (secret !== undefined) {
         const problem = signatureProblem(secret, {
           method,
