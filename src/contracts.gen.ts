@@ -104,7 +104,7 @@ export interface FlowManifest {
      */
     script: string;
     /**
-     * Kill the step after this many milliseconds (default 300000).
+     * Kill the step after this many milliseconds (default 300000; at most 2147483647, about 24.8 days).
      */
     timeout_ms?: number;
     /**

@@ -1,7 +1,7 @@
 // Flow discovery: `.codex/flows/*` then `flows/*` under a project folder; the `.codex` copy of a name wins.
 import { readdirSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { loadFlow } from "./manifest.js";
+import { basename, join, resolve } from "node:path";
+import { loadFlow, MANIFEST_FILE } from "./manifest.js";
 import { BUILTIN_RUNNERS, runnerExists, runnerPackage } from "./runner-registry.js";
 import type { DiscoveryProblem, FlowDefinition, FlowSource, ShadowedFlow } from "./types.js";
 
@@ -15,7 +15,10 @@ export interface Discovery {
   shadowed: ShadowedFlow[];
 }
 
-/** Sub-folders of `dir` (symlinks to folders included), sorted; dot-folders are skipped. */
+/**
+ * Sub-folders of `dir` (symlinks to folders included), sorted. Folders starting with `.` or `_` are
+ * not flows (`flows/_shared/` can hold code the flows import).
+ */
 function flowFolders(dir: string): string[] {
   let names: string[];
   try {
@@ -24,7 +27,7 @@ function flowFolders(dir: string): string[] {
     return [];
   }
   return names
-    .filter((name) => !name.startsWith("."))
+    .filter((name) => !name.startsWith(".") && !name.startsWith("_"))
     .sort()
     .map((name) => join(dir, name))
     .filter((path) => {
@@ -55,19 +58,30 @@ function runnerProblems(flow: FlowDefinition): DiscoveryProblem[] {
 export function discoverFlows(cwd: string = process.cwd()): Discovery {
   const project = resolve(cwd);
   const byName = new Map<string, FlowDefinition>();
+  // Broken `.codex/flows` copies still take precedence: running the `flows/` copy they were installed
+  // to replace would run the wrong code. Known by manifest name when it parsed, else by folder name.
+  const brokenOverrides = new Map<string, string>();
   const discovery: Discovery = { flows: [], errors: [], shadowed: [] };
 
   for (const source of FLOW_SOURCES) {
     for (const root of flowFolders(join(project, source))) {
       const loaded = loadFlow(root, source);
-      if (!loaded.ok) {
-        discovery.errors.push(...loaded.problems);
+      const problems = loaded.ok ? runnerProblems(loaded.flow) : loaded.problems;
+      if (!loaded.ok || problems.length > 0) {
+        discovery.errors.push(...problems);
+        if (source === ".codex/flows") {
+          const manifest = join(root, MANIFEST_FILE);
+          brokenOverrides.set(basename(root), manifest);
+          const name = loaded.ok ? loaded.flow.name : loaded.name;
+          if (name) brokenOverrides.set(name, manifest);
+        }
         continue;
       }
       const flow = loaded.flow;
-      const problems = runnerProblems(flow);
-      if (problems.length > 0) {
-        discovery.errors.push(...problems);
+      const brokenCopy =
+        source === "flows" ? (brokenOverrides.get(flow.name) ?? brokenOverrides.get(basename(root))) : undefined;
+      if (brokenCopy) {
+        discovery.shadowed.push({ name: flow.name, path: flow.manifestPath, shadowedBy: brokenCopy });
         continue;
       }
       const winner = byName.get(flow.name);

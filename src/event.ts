@@ -17,7 +17,7 @@ export function normalizeEvent(value: unknown, where = "event"): FlowEvent {
   }
   const event = { ...(value as Record<string, unknown>) };
   event.receivedAt ??= new Date().toISOString();
-  event.payload ??= {};
+  if (event.payload === undefined) event.payload = {};
   const problems = contractProblems("event", event);
   if (problems.length > 0) {
     throw new EventError(`not a valid FlowEvent: ${problems.join("; ")}`, {

@@ -16,7 +16,10 @@ export interface ManifestProblem {
   message: string;
 }
 
-export type LoadedFlow = { ok: true; flow: FlowDefinition } | { ok: false; problems: ManifestProblem[] };
+export type LoadedFlow =
+  | { ok: true; flow: FlowDefinition }
+  /** `name` is set when the manifest got far enough to say it, so precedence can still apply. */
+  | { ok: false; problems: ManifestProblem[]; name?: string };
 
 /** A flow.toml that passed schema validation (the type is generated from schemas/flow.schema.json). */
 type RawManifest = FlowManifest;
@@ -40,10 +43,15 @@ function messageOf(error: ErrorObject): string {
     case "additionalProperties":
       return "is not a known field";
     case "minimum":
+    case "maximum":
     case "type":
-      if (error.instancePath.endsWith("/timeout_ms")) return "must be a positive integer (milliseconds)";
+      if (error.instancePath.endsWith("/timeout_ms")) {
+        return "must be a positive integer of milliseconds, at most 2147483647 (about 24.8 days)";
+      }
       return error.message ?? "is invalid";
     case "pattern":
+      // Runner names become package names (codex-flows-runner-<name>), so they allow fewer characters.
+      if (error.instancePath.endsWith("/runner")) return "must use lower-case letters, digits and '-'";
       return "must use lower-case letters, digits, '.', '_' and '-'";
     default:
       return error.message ?? "is invalid";
@@ -66,6 +74,14 @@ function isFile(path: string): boolean {
   }
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function checkStepPaths(root: string, manifestPath: string, step: RawStep, index: number, problems: ManifestProblem[]) {
   const at = `steps[${index}]`;
   const fileField = (field: string, value: string, what: string): string | undefined => {
@@ -79,8 +95,9 @@ function checkStepPaths(root: string, manifestPath: string, step: RawStep, index
   };
   fileField(`${at}.script`, step.script, "script");
   if (step.trigger.schema !== undefined) fileField(`${at}.trigger.schema`, step.trigger.schema, "schema");
-  if (step.cwd !== undefined && !existsSync(resolve(root, step.cwd))) {
-    problems.push({ path: manifestPath, field: `${at}.cwd`, message: `cwd "${step.cwd}" does not exist` });
+  if (step.cwd !== undefined && !isDirectory(resolve(root, step.cwd))) {
+    const what = existsSync(resolve(root, step.cwd)) ? "is not a folder" : "does not exist";
+    problems.push({ path: manifestPath, field: `${at}.cwd`, message: `cwd "${step.cwd}" ${what}` });
   }
 }
 
@@ -130,7 +147,8 @@ export function loadFlow(root: string, source: FlowSource): LoadedFlow {
       if (!seen.has(key)) problems.push(problem);
       seen.add(key);
     }
-    return { ok: false, problems };
+    const name = (raw as { name?: unknown }).name;
+    return { ok: false, problems, ...(typeof name === "string" ? { name } : {}) };
   }
 
   const manifest = raw as RawManifest;
@@ -149,7 +167,7 @@ export function loadFlow(root: string, source: FlowSource): LoadedFlow {
     }
     checkStepPaths(root, manifestPath, step, index, problems);
   });
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0) return { ok: false, problems, name: manifest.name };
 
   return {
     ok: true,

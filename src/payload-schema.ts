@@ -27,13 +27,31 @@ function withFileId(schema: Record<string, unknown>, path: string): Record<strin
   return schema.$id === undefined ? { ...schema, $id: pathToFileURL(path).href } : schema;
 }
 
+/**
+ * What the compiled validator depends on, cheaply: the size and mtime of the schema and of every
+ * other `*.json` in its folder (a `$ref`'d sibling may change while a long-running service uses it).
+ */
 function stampOf(path: string): string {
+  let own: string;
   try {
     const stat = statSync(path);
-    return `${stat.mtimeMs}:${stat.size}`;
+    own = `${stat.mtimeMs}:${stat.size}`;
   } catch (error) {
     throw new FlowConfigError("schema file not found", { where: path, cause: error });
   }
+  const dir = dirname(path);
+  const siblings = readdirSync(dir)
+    .filter((name) => name.endsWith(".json") && name !== basename(path))
+    .sort()
+    .map((name) => {
+      try {
+        const stat = statSync(join(dir, name));
+        return `${name}:${stat.mtimeMs}:${stat.size}`;
+      } catch {
+        return `${name}:gone`;
+      }
+    });
+  return [own, ...siblings].join("|");
 }
 
 /** Other `*.json` files in the schema's folder, as [path, text], sorted by name. */

@@ -1,7 +1,8 @@
 // Running one matched step: build its context, load its runner, enforce the timeout, read its FLOW_RESULT.
-import { describeError } from "./errors.js";
+import { describeError, RunnerError } from "./errors.js";
+import { KILL_GRACE_MS } from "./process-tree.js";
 import { resultFromOutput } from "./result.js";
-import type { OutputSink } from "./runner.js";
+import type { OutputSink, RunnerOutput } from "./runner.js";
 import { loadRunner } from "./runner-registry.js";
 import type { FlowDefinition, FlowEvent, FlowResult, RunContext, StepDefinition, StepRun } from "./types.js";
 
@@ -25,6 +26,31 @@ const noOutput: OutputSink = () => {};
 /** The abort reason that marks a timeout, told apart from a cancel by identity. */
 const TIMED_OUT = new Error("step timed out");
 
+/** How long a runner may take to stop after its signal aborts; built-ins need at most KILL_GRACE_MS. */
+const STOP_GRACE_MS = KILL_GRACE_MS + 3_000;
+
+/**
+ * The runner's output, unless the runner ignores an abort: then, STOP_GRACE_MS after the abort, the
+ * step is given up on, so a timeout holds even for a plugin that never resolves.
+ */
+function untilStopped(running: Promise<RunnerOutput>, signal: AbortSignal, runner: string): Promise<RunnerOutput> {
+  let onAbort = () => {};
+  const givenUp = new Promise<never>((_, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    onAbort = () => {
+      timer = setTimeout(
+        () => reject(new RunnerError(`runner "${runner}" did not stop within ${STOP_GRACE_MS} ms of being told to`)),
+        STOP_GRACE_MS,
+      );
+    };
+    running.finally(() => clearTimeout(timer)).catch(() => {});
+  });
+  givenUp.catch(() => {}); // only ever read through the race below
+  if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort, { once: true });
+  return Promise.race([running, givenUp]).finally(() => signal.removeEventListener("abort", onAbort));
+}
+
 /** Runs one step to completion. Never throws: every failure becomes a `failed` result with a message. */
 export async function runStep(
   flow: FlowDefinition,
@@ -45,7 +71,7 @@ export async function runStep(
     if (refusal) {
       result = { status: "failed", message: refusal };
     } else {
-      const output = await runner.run(
+      const running = runner.run(
         {
           context: buildContext(flow, step, event),
           script: step.script,
@@ -55,7 +81,7 @@ export async function runStep(
         },
         { signal, output: options.output ?? noOutput },
       );
-      result = resultFromOutput(output);
+      result = resultFromOutput(await untilStopped(running, signal, runner.name));
     }
   } catch (error) {
     result = { status: "failed", message: describeError(error) };

@@ -63,21 +63,6 @@ export function printResult(result: FlowResult): void {
   process.stdout.write(`\n${RESULT_PREFIX}${JSON.stringify(result)}\n`);
 }
 
-/**
- * Watches `process.stdout.write` (passing everything through) to know whether the result line needs a
- * newline before it. console.log always ends its line, so only raw writes can leave one open.
- */
-function watchLineEnd(): () => boolean {
-  let atLineStart = true;
-  const original = process.stdout.write;
-  process.stdout.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
-    const text = typeof chunk === "string" ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk).toString() : "";
-    if (text.length > 0) atLineStart = text.endsWith("\n");
-    return (original as (...args: unknown[]) => boolean).apply(this, [chunk, ...rest]);
-  } as typeof process.stdout.write;
-  return () => atLineStart;
-}
-
 /** The handler's return value as a result line, or an error saying what is wrong with it. */
 function resultLine(value: unknown): string {
   const problems = contractProblems("result", value);
@@ -98,7 +83,6 @@ function resultLine(value: unknown): string {
 export async function defineStep<C extends AnyRunContext = RunContext, M = UntypedEvents>(
   handler: StepHandler<C, M>,
 ): Promise<void> {
-  const atLineStart = watchLineEnd();
   let line: string;
   try {
     line = resultLine(await handler(await readContext<C>()));
@@ -107,5 +91,6 @@ export async function defineStep<C extends AnyRunContext = RunContext, M = Untyp
     line = `${RESULT_PREFIX}${JSON.stringify({ status: "failed", message: describeError(error) })}`;
     process.exitCode = 1;
   }
-  process.stdout.write(`${atLineStart() ? "" : "\n"}${line}\n`);
+  // Always on a fresh line: the handler may have left one open, by any of several ways to write stdout.
+  process.stdout.write(`\n${line}\n`);
 }

@@ -96,6 +96,31 @@ describe("bun runner", () => {
     await waitFor(() => (isAlive(grandchild) ? undefined : true), 5_000);
   });
 
+  test.each([
+    ["in its process group", false],
+    ["escaped with setsid", true],
+  ])("a step that exits is done, and the process it left running %s is ended with it", async (_where, setsid) => {
+    const pidFile = join(tempDir(), "left.pid");
+    const flow = findFlow(flows, "leftovers");
+    const step = flow?.steps.find((candidate) => candidate.name === "background");
+    if (!flow || !step) throw new Error("fixture flow leftovers missing");
+    const run = await runStep(flow, step, event("leftovers.exit", { pidFile, setsid }));
+    expect(run.result).toEqual({ status: "completed", message: "left sleep running" });
+    const left = Number(readFileSync(pidFile, "utf8"));
+    await waitFor(() => (isAlive(left) ? undefined : true), 5_000);
+  });
+
+  test("a timeout also ends a setsid grandchild that holds the step's stdout", async () => {
+    const pidFile = join(tempDir(), "left.pid");
+    const flow = findFlow(flows, "leftovers");
+    const step = flow?.steps.find((candidate) => candidate.name === "hang");
+    if (!flow || !step) throw new Error("fixture flow leftovers missing");
+    const run = await runStep(flow, step, event("leftovers.hang", { pidFile, setsid: true }));
+    expect(run.result).toEqual({ status: "failed", message: "timed out after 1500 ms" });
+    const left = Number(readFileSync(pidFile, "utf8"));
+    await waitFor(() => (isAlive(left) ? undefined : true), 5_000);
+  });
+
   test("CODEX_FLOWS_BUN pointing nowhere is a clear failure naming the variable", async () => {
     const { flow, step } = flowStep("status-completed");
     const run = await runStep(flow, step, event("status.completed"), {

@@ -35,5 +35,13 @@ test("list shows plugin-run steps with their runner name", async () => {
   expect(listed.flows.map((flow) => [flow.name, flow.steps[0]?.runner])).toEqual([
     ["via-broken-plugin", "broken"],
     ["via-plugin", "node"],
+    ["via-stubborn-plugin", "stubborn"],
   ]);
+});
+
+test("a runner that ignores its abort signal is given up on, so the step's timeout still holds", async () => {
+  const file = writeEvent(tempDir(), { id: "stuck", type: "plugin.stubborn" });
+  const result = await runCli(["run", "via-stubborn-plugin", "main", "--cwd", project, "--event", file, "--json"]);
+  expect(result.code).toBe(1);
+  expect(jsonOf<{ result: object }>(result).result).toEqual({ status: "failed", message: "timed out after 500 ms" });
 });

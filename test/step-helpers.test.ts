@@ -41,7 +41,7 @@ describe("defineStep under Bun", () => {
     expect(run.code).toBe(1);
     // No blank line is added when the handler's output already ended its line.
     expect(run.stdout).toBe(
-      'before the error\nFLOW_RESULT {"status":"failed","message":"the upstream tag is missing"}\n',
+      'before the error\n\nFLOW_RESULT {"status":"failed","message":"the upstream tag is missing"}\n',
     );
     expect(run.stderr).toContain("Error: the upstream tag is missing");
     expect(run.stderr).toContain("exec/step.ts");

@@ -8,6 +8,8 @@ import { findBun } from "./find-bun.js";
 /** Stdout kept for finding the FLOW_RESULT line; the result is the last line, so the tail is what matters. */
 const STDOUT_KEEP = 8 * 1024 * 1024;
 const STDERR_KEEP = 256 * 1024;
+/** After the step's processes are gone or killed, how long output may still drain before the pipes are closed. */
+const PIPE_WAIT_MS = 1_000;
 
 export const bunRunner = defineRunner({
   name: "bun",
@@ -33,12 +35,21 @@ export const bunRunner = defineRunner({
       child.stdin?.on("error", () => {});
       child.stdin?.end(JSON.stringify(invocation.context));
 
-      const abort = () => void killGroup(child);
-      if (io.signal.aborted) abort();
-      else io.signal.addEventListener("abort", abort, { once: true });
+      // Last resort for a process that survived every kill and still holds a pipe: stop waiting for it.
+      const closePipes = () => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      };
+      const endAll = () => void killGroup(child).then(() => setTimeout(closePipes, PIPE_WAIT_MS).unref());
+      // A timeout or cancel ends the step; and the step is over when its script is: whatever it left
+      // running (a background `cmd &`, a git helper, even one started with setsid) is ended with it,
+      // as it would hold the output pipes open and the step with them.
+      if (io.signal.aborted) endAll();
+      else io.signal.addEventListener("abort", endAll, { once: true });
+      child.once("exit", endAll);
 
       child.on("error", (error: NodeJS.ErrnoException) => {
-        io.signal.removeEventListener("abort", abort);
+        io.signal.removeEventListener("abort", endAll);
         reject(
           new RunnerError(`could not start Bun (${error.code ?? error.message})`, {
             where: bun,
@@ -48,7 +59,7 @@ export const bunRunner = defineRunner({
         );
       });
       child.on("close", (exitCode, exitSignal) => {
-        io.signal.removeEventListener("abort", abort);
+        io.signal.removeEventListener("abort", endAll);
         resolve({ stdout: stdout.toString(), stderr: stderr.toString(), exitCode, exitSignal });
       });
     });

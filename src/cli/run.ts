@@ -1,4 +1,5 @@
 // `codex-flows run <flow> <step> --event FILE|-`: run one step, for CI jobs; the payload is still validated.
+import { basename, dirname } from "node:path";
 import { discoverFlows, findFlow } from "../discover.js";
 import { EventError, UsageError } from "../errors.js";
 import { readEvent } from "../event.js";
@@ -22,7 +23,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const discovery = discoverFlows(options.cwd);
   const flow = findFlow(discovery, options.flow);
   if (!flow) {
-    const broken = discovery.errors.filter((problem) => problem.path.includes(`/${options.flow}/`));
+    // A broken flow has no name we can trust; its folder name is the best guess at which one was meant.
+    const broken = discovery.errors.filter((problem) => basename(dirname(problem.path)) === options.flow);
     const known = discovery.flows.map((candidate) => candidate.name).join(", ") || "none";
     throw new UsageError(
       broken.length > 0

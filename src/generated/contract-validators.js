@@ -4,7 +4,7 @@ import runtime0Module from "ajv/dist/runtime/ucs2length.js";
 const runtime0 = "default" in runtime0Module ? runtime0Module : { default: runtime0Module };
 
 export const manifest = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://codex-flows.dev/schemas/flow.schema.json","title":"FlowManifest","description":"flow.toml: one flow's name, config and steps.","type":"object","required":["name","steps"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$","description":"Lower-case letters, digits, '.', '_' and '-'; unique across discovered flows."},"version":{"type":["integer","string"],"description":"The flow's own version."},"description":{"type":"string"},"config":{"type":"object","description":"Free-form settings handed to every step as flow.config.","additionalProperties":true},"steps":{"type":"array","minItems":1,"items":{"type":"object","required":["name","runner","script","trigger"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$"},"runner":{"type":"string","pattern":"^[a-z0-9][a-z0-9-]*$","description":"bun, code-mode, or <name> from an installed codex-flows-runner-<name> package."},"script":{"type":"string","minLength":1,"description":"Path inside the flow folder."},"timeout_ms":{"type":"integer","minimum":1,"description":"Kill the step after this many milliseconds (default 300000)."},"cwd":{"type":"string","description":"Working directory, relative to the flow folder (default the folder)."},"retries":{"type":"integer","minimum":0,"description":"Backend retries after an interruption."},"trigger":{"type":"object","required":["type"],"properties":{"type":{"type":"string","minLength":1},"schema":{"type":"string","minLength":1,"description":"Payload JSON Schema, inside the flow folder."}},"additionalProperties":false}},"additionalProperties":false}}},"additionalProperties":false};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://codex-flows.dev/schemas/flow.schema.json","title":"FlowManifest","description":"flow.toml: one flow's name, config and steps.","type":"object","required":["name","steps"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$","description":"Lower-case letters, digits, '.', '_' and '-'; unique across discovered flows."},"version":{"type":["integer","string"],"description":"The flow's own version."},"description":{"type":"string"},"config":{"type":"object","description":"Free-form settings handed to every step as flow.config.","additionalProperties":true},"steps":{"type":"array","minItems":1,"items":{"type":"object","required":["name","runner","script","trigger"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$"},"runner":{"type":"string","pattern":"^[a-z0-9][a-z0-9-]*$","description":"bun, code-mode, or <name> from an installed codex-flows-runner-<name> package."},"script":{"type":"string","minLength":1,"description":"Path inside the flow folder."},"timeout_ms":{"type":"integer","minimum":1,"maximum":2147483647,"description":"Kill the step after this many milliseconds (default 300000; at most 2147483647, about 24.8 days)."},"cwd":{"type":"string","description":"Working directory, relative to the flow folder (default the folder)."},"retries":{"type":"integer","minimum":0,"description":"Backend retries after an interruption."},"trigger":{"type":"object","required":["type"],"properties":{"type":{"type":"string","minLength":1},"schema":{"type":"string","minLength":1,"description":"Payload JSON Schema, inside the flow folder."}},"additionalProperties":false}},"additionalProperties":false}}},"additionalProperties":false};
 const pattern0 = new RegExp("^[a-z0-9][a-z0-9._-]*$", "u");
 const pattern2 = new RegExp("^[a-z0-9][a-z0-9-]*$", "u");
 const func2 = runtime0.default;
@@ -268,8 +268,8 @@ vErrors.push(err20);
 errors++;
 }
 if(typeof data9 == "number"){
-if(data9 < 1 || isNaN(data9)){
-const err21 = {instancePath:instancePath+"/steps/" + i0+"/timeout_ms",schemaPath:"#/properties/steps/items/properties/timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(data9 > 2147483647 || isNaN(data9)){
+const err21 = {instancePath:instancePath+"/steps/" + i0+"/timeout_ms",schemaPath:"#/properties/steps/items/properties/timeout_ms/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -278,11 +278,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-}
-if(data5.cwd !== undefined){
-if(typeof data5.cwd !== "string"){
-const err22 = {instancePath:instancePath+"/steps/" + i0+"/cwd",schemaPath:"#/properties/steps/items/properties/cwd/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data9 < 1 || isNaN(data9)){
+const err22 = {instancePath:instancePath+"/steps/" + i0+"/timeout_ms",schemaPath:"#/properties/steps/items/properties/timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -292,10 +289,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data5.retries !== undefined){
-let data11 = data5.retries;
-if(!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11)))){
-const err23 = {instancePath:instancePath+"/steps/" + i0+"/retries",schemaPath:"#/properties/steps/items/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+if(data5.cwd !== undefined){
+if(typeof data5.cwd !== "string"){
+const err23 = {instancePath:instancePath+"/steps/" + i0+"/cwd",schemaPath:"#/properties/steps/items/properties/cwd/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -304,14 +301,27 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(typeof data11 == "number"){
-if(data11 < 0 || isNaN(data11)){
-const err24 = {instancePath:instancePath+"/steps/" + i0+"/retries",schemaPath:"#/properties/steps/items/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data5.retries !== undefined){
+let data11 = data5.retries;
+if(!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11)))){
+const err24 = {instancePath:instancePath+"/steps/" + i0+"/retries",schemaPath:"#/properties/steps/items/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err24];
 }
 else {
 vErrors.push(err24);
+}
+errors++;
+}
+if(typeof data11 == "number"){
+if(data11 < 0 || isNaN(data11)){
+const err25 = {instancePath:instancePath+"/steps/" + i0+"/retries",schemaPath:"#/properties/steps/items/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
 }
 errors++;
 }
@@ -321,18 +331,7 @@ if(data5.trigger !== undefined){
 let data12 = data5.trigger;
 if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
 if(data12.type === undefined){
-const err25 = {instancePath:instancePath+"/steps/" + i0+"/trigger",schemaPath:"#/properties/steps/items/properties/trigger/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-for(const key2 in data12){
-if(!((key2 === "type") || (key2 === "schema"))){
-const err26 = {instancePath:instancePath+"/steps/" + i0+"/trigger",schemaPath:"#/properties/steps/items/properties/trigger/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+const err26 = {instancePath:instancePath+"/steps/" + i0+"/trigger",schemaPath:"#/properties/steps/items/properties/trigger/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -341,12 +340,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-if(data12.type !== undefined){
-let data13 = data12.type;
-if(typeof data13 === "string"){
-if(func2(data13) < 1){
-const err27 = {instancePath:instancePath+"/steps/" + i0+"/trigger/type",schemaPath:"#/properties/steps/items/properties/trigger/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key2 in data12){
+if(!((key2 === "type") || (key2 === "schema"))){
+const err27 = {instancePath:instancePath+"/steps/" + i0+"/trigger",schemaPath:"#/properties/steps/items/properties/trigger/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -356,8 +352,11 @@ vErrors.push(err27);
 errors++;
 }
 }
-else {
-const err28 = {instancePath:instancePath+"/steps/" + i0+"/trigger/type",schemaPath:"#/properties/steps/items/properties/trigger/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data12.type !== undefined){
+let data13 = data12.type;
+if(typeof data13 === "string"){
+if(func2(data13) < 1){
+const err28 = {instancePath:instancePath+"/steps/" + i0+"/trigger/type",schemaPath:"#/properties/steps/items/properties/trigger/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -367,11 +366,8 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data12.schema !== undefined){
-let data14 = data12.schema;
-if(typeof data14 === "string"){
-if(func2(data14) < 1){
-const err29 = {instancePath:instancePath+"/steps/" + i0+"/trigger/schema",schemaPath:"#/properties/steps/items/properties/trigger/properties/schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err29 = {instancePath:instancePath+"/steps/" + i0+"/trigger/type",schemaPath:"#/properties/steps/items/properties/trigger/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -381,8 +377,11 @@ vErrors.push(err29);
 errors++;
 }
 }
-else {
-const err30 = {instancePath:instancePath+"/steps/" + i0+"/trigger/schema",schemaPath:"#/properties/steps/items/properties/trigger/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data12.schema !== undefined){
+let data14 = data12.schema;
+if(typeof data14 === "string"){
+if(func2(data14) < 1){
+const err30 = {instancePath:instancePath+"/steps/" + i0+"/trigger/schema",schemaPath:"#/properties/steps/items/properties/trigger/properties/schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -392,9 +391,8 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
 else {
-const err31 = {instancePath:instancePath+"/steps/" + i0+"/trigger",schemaPath:"#/properties/steps/items/properties/trigger/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err31 = {instancePath:instancePath+"/steps/" + i0+"/trigger/schema",schemaPath:"#/properties/steps/items/properties/trigger/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -406,7 +404,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/properties/steps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err32 = {instancePath:instancePath+"/steps/" + i0+"/trigger",schemaPath:"#/properties/steps/items/properties/trigger/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -418,7 +416,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err33 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/properties/steps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -430,12 +428,24 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err34 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err34];
 }
 else {
 vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
 }
 errors++;
 }
