@@ -11,11 +11,24 @@ export function pascalCase(text: string): string {
   return /^[0-9]/.test(name) ? `T${name}` : name;
 }
 
-/** `openai-codex-bindings` -> `openaiCodexBindings`; a leading digit gets `flow` in front. */
+/** Words that cannot name an import binding (reserved words, and strict-mode ones). */
+const RESERVED = new Set(
+  (
+    "break case catch class const continue debugger default delete do else enum export extends false finally for " +
+    "function if import in instanceof new null return super switch this throw true try typeof var void while with " +
+    "yield let static implements interface package private protected public await arguments eval"
+  ).split(" "),
+);
+
+/**
+ * `openai-codex-bindings` -> `openaiCodexBindings`; a leading digit or a reserved word (`export`,
+ * `delete`) gets `flow` in front, so the result is always a usable binding name.
+ */
 export function camelCase(text: string): string {
   const pascal = pascalCase(text);
   if (pascal.startsWith("T") && /^[0-9]/.test(text)) return `flow${pascal.slice(1)}`;
-  return pascal[0]?.toLowerCase() + pascal.slice(1);
+  const camel = pascal[0]?.toLowerCase() + pascal.slice(1);
+  return RESERVED.has(camel) ? `flow${pascal}` : camel;
 }
 
 /** The type name a schema file gives when it has no `title`: `greeting.schema.json` -> `Greeting`. */

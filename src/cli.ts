@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The codex-flows command line: thin cac wiring; each command's module loads only when that command runs.
-import { resolve } from "node:path";
 import { cac } from "cac";
 import { version } from "../package.json";
 import { registerBackend } from "./cli/backend-command.js";
 import { registerCodegen } from "./cli/codegen-command.js";
+import { projectDir } from "./cli/project-dir.js";
 import { describeError, FlowError, UsageError } from "./errors.js";
 
 const EXIT_USAGE = 2;
@@ -32,8 +32,6 @@ interface GlobalFlags {
   debug?: boolean;
 }
 
-const cwdOf = (flags: GlobalFlags) => resolve(flags.cwd ?? process.cwd());
-
 cli
   .option("--cwd <dir>", "Project folder holding .codex/flows and flows (default: current folder)")
   .option("--json", "Print machine-readable JSON on stdout")
@@ -41,14 +39,14 @@ cli
 
 cli.command("list", "List discovered flows and their steps, then any problems").action(async (flags: GlobalFlags) => {
   const { listCommand } = await import("./cli/list.js");
-  process.exitCode = await listCommand({ cwd: cwdOf(flags), json: flags.json });
+  process.exitCode = await listCommand({ cwd: projectDir(flags), json: flags.json });
 });
 
 cli
   .command("check", "Validate every flow.toml, payload schema, script path and runner (exit 2 on any problem)")
   .action(async (flags: GlobalFlags) => {
     const { checkCommand } = await import("./cli/check.js");
-    process.exitCode = await checkCommand({ cwd: cwdOf(flags), json: flags.json });
+    process.exitCode = await checkCommand({ cwd: projectDir(flags), json: flags.json });
   });
 
 cli
@@ -61,7 +59,7 @@ cli
     async (flags: GlobalFlags & { event?: string; dryRun?: boolean; concurrency?: unknown; maxDepth?: unknown }) => {
       const { fireCommand } = await import("./cli/fire.js");
       process.exitCode = await fireCommand({
-        cwd: cwdOf(flags),
+        cwd: projectDir(flags),
         event: requireEvent(flags.event),
         json: flags.json,
         dryRun: flags.dryRun,
@@ -77,7 +75,7 @@ cli
   .action(async (flow: string, step: string, flags: GlobalFlags & { event?: string }) => {
     const { runCommand } = await import("./cli/run.js");
     process.exitCode = await runCommand({
-      cwd: cwdOf(flags),
+      cwd: projectDir(flags),
       flow,
       step,
       event: requireEvent(flags.event),

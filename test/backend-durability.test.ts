@@ -174,7 +174,9 @@ describe("shutdown", () => {
     const body = JSON.stringify({ id: "too-late", type: "demo.echo", payload: { message: "x" } });
     const { hostname, port } = new URL(backend.url);
     const socket = connect(Number(port), hostname);
-    onTestFinished(() => socket.destroy());
+    onTestFinished(() => {
+      socket.destroy();
+    });
     let answer = "";
     socket.setEncoding("utf8").on("data", (text: string) => {
       answer += text;

@@ -5,7 +5,7 @@ import { describe, expect, test } from "vitest";
 import { discoverFlows, findFlow } from "../src/discover.js";
 import { runStep } from "../src/run-step.js";
 import type { FlowEvent } from "../src/types.js";
-import { FIXTURES, jsonOf, runCli, tempDir, writeEvent } from "./helpers.js";
+import { FIXTURES, jsonOf, ROOT, runCli, tempDir, writeEvent } from "./helpers.js";
 import { isAlive, waitFor } from "./process-helpers.js";
 
 const project = join(FIXTURES, "outcomes");
@@ -141,4 +141,15 @@ describe("bun runner", () => {
     expect(result.code).toBe(1);
     expect(jsonOf<{ result: { message: string } }>(result).result.message).toContain("CODEX_FLOWS_BUN");
   });
+});
+
+test("CODEX_FLOWS_BUN may be relative to where codex-flows starts, or a bare name on PATH", async () => {
+  const file = writeEvent(tempDir(), { id: "rel", type: "status.completed" });
+  const args = ["run", "status-completed", "main", "--cwd", project, "--event", file, "--json"];
+  const relative = await runCli(args, { env: { CODEX_FLOWS_BUN: "node_modules/.bin/bun" } });
+  expect(jsonOf<{ status: string }>(relative).status).toBe("completed");
+  const bare = await runCli(args, {
+    env: { CODEX_FLOWS_BUN: "bun", PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}` },
+  });
+  expect(jsonOf<{ status: string }>(bare).status).toBe("completed");
 });

@@ -186,3 +186,19 @@ describe("commands and exit codes", () => {
     expect((await runCli(["check", "--cwd", dir])).code).toBe(0);
   });
 });
+
+test("a --cwd that is not a folder is a usage error for every command, not an empty project", async () => {
+  for (const args of [["list"], ["check"], ["codegen", "--check"], ["fire", "--event", "x.json"]]) {
+    const result = await runCli([...args, "--cwd", "/nonexistent/project"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      "error: --cwd /nonexistent/project is not a folder (pass the project folder that holds flows/)\n",
+    );
+  }
+});
+
+test("an explicit payload of null is kept as null, not replaced", async () => {
+  const input = JSON.stringify({ id: "n", type: "nobody.listens", payload: null });
+  const result = await runCli(["fire", "--dry-run", "--json", "--cwd", outcomes, "--event", "-"], { input });
+  expect(jsonOf<{ event: { payload: unknown } }>(result).event.payload).toBeNull();
+});

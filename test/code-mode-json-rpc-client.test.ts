@@ -52,6 +52,14 @@ describe("requests", () => {
     expect(await second).toBe("two");
   });
 
+  test('a result beside "error": null is a success', async () => {
+    const peer = connect();
+    const pending = peer.client.request("thread/start");
+    const { id } = await peer.next();
+    peer.reply({ id, result: { thread: { id: "t1" } }, error: null });
+    expect(await pending).toEqual({ thread: { id: "t1" } });
+  });
+
   test("an error answer rejects with the peer's code, message and data", async () => {
     const peer = connect();
     const pending = peer.client.request("thread/codeMode/execute");

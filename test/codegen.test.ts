@@ -176,3 +176,14 @@ describe("start-up cost", () => {
     expect(await loadsGenerator(["codegen", "--check", "--cwd", project])).toBe(true);
   });
 });
+
+test("flow names that are reserved words still give valid import names", async () => {
+  const { camelCase } = await import("../codegen/names.js");
+  expect(["export", "delete", "open-pr", "7up", "class"].map(camelCase)).toEqual([
+    "flowExport",
+    "flowDelete",
+    "openPr",
+    "flow7up",
+    "flowClass",
+  ]);
+});

@@ -121,11 +121,80 @@ describe("manifest errors", () => {
     expect(listed.errors).toHaveLength(10);
   });
 
-  test("the healthy flow still runs next to broken ones", async () => {
+  test("the healthy flow still runs next to broken ones, and the exit code (2) says the others need fixing", async () => {
     const dir = tempDir();
     const result = await runCli(["fire", "--cwd", broken, "--event", writeEvent(dir, { id: "h", type: "test.event" })]);
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(2);
     expect(result.stdout).toContain("ok healthy/main completed");
     expect(result.stderr).toContain("warning: flows/no-name/flow.toml: name: is required (flow skipped)");
+  });
+});
+
+describe("review fixes", () => {
+  const step = (extra: string) =>
+    `name = "x"\n[[steps]]\nname = "s"\nrunner = "bun"\nscript = "s.ts"\n${extra}\n[steps.trigger]\ntype = "t"\n`;
+
+  test.each([
+    [
+      "timeout_ms = 3000000000",
+      "steps[0].timeout_ms",
+      /^must be a positive integer of milliseconds, at most 2147483647/,
+    ],
+    ['cwd = "s.ts"', "steps[0].cwd", /^cwd "s.ts" is not a folder$/],
+    ['runner = "my_runner"', "steps[0].runner", /^must use lower-case letters, digits and '-'$/],
+  ])("%s is refused with a precise message", (extra, field, message) => {
+    const manifest = extra.startsWith("runner") ? step("").replace('runner = "bun"', extra) : step(extra);
+    const dir = writeFiles(tempDir(), { "flows/x/flow.toml": manifest, "flows/x/s.ts": "" });
+    const { flows, errors } = discoverFlows(dir);
+    expect(flows).toEqual([]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.field).toBe(field);
+    expect(errors[0]?.message).toMatch(message);
+  });
+
+  test("a broken .codex/flows copy still hides the flows/ copy it was installed over", () => {
+    const dir = writeFiles(tempDir(), {
+      ".codex/flows/x/flow.toml": step("").replace('runner = "bun"', 'runner = "nope"'),
+      ".codex/flows/x/s.ts": "",
+      ".codex/flows/y/flow.toml": "name = = broken",
+      "flows/x/flow.toml": step(""),
+      "flows/x/s.ts": "",
+      "flows/y/flow.toml": step("").replace('name = "x"', 'name = "y"'),
+      "flows/y/s.ts": "",
+    });
+    const discovery = discoverFlows(dir);
+    expect(discovery.flows).toEqual([]);
+    expect(discovery.errors.map((error) => error.path.replace(`${dir}/`, ""))).toEqual([
+      ".codex/flows/x/flow.toml",
+      ".codex/flows/y/flow.toml:1:9",
+    ]);
+    expect(discovery.shadowed).toEqual([
+      { name: "x", path: join(dir, "flows/x/flow.toml"), shadowedBy: join(dir, ".codex/flows/x/flow.toml") },
+      { name: "y", path: join(dir, "flows/y/flow.toml"), shadowedBy: join(dir, ".codex/flows/y/flow.toml") },
+    ]);
+  });
+
+  test("folders starting with _ hold shared code, not flows", () => {
+    const dir = writeFiles(tempDir(), {
+      "flows/_shared/util.ts": "export {};",
+      "flows/x/flow.toml": step(""),
+      "flows/x/s.ts": "",
+    });
+    const discovery = discoverFlows(dir);
+    expect(discovery.flows.map((flow) => flow.name)).toEqual(["x"]);
+    expect(discovery.errors).toEqual([]);
+  });
+
+  test("run names only the broken flow the user asked for", async () => {
+    const dir = writeFiles(tempDir(), {
+      "flows/other/flow.toml": "name = = 1",
+      "flows/x/flow.toml": step(""),
+      "flows/x/s.ts": "",
+    });
+    const event = writeEvent(dir, { id: "e", type: "t" });
+    const missing = await runCli(["run", "nope", "s", "--cwd", dir, "--event", event]);
+    expect(missing.stderr).toMatch(/^error: no flow named "nope" \(flows found: x;/);
+    const broken = await runCli(["run", "other", "s", "--cwd", dir, "--event", event]);
+    expect(broken.stderr).toMatch(/^error: flow "other" has errors: flows\/other\/flow.toml:1:9: TOML syntax error/);
   });
 });

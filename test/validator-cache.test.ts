@@ -1,7 +1,7 @@
 // Precompiled validators: the contract validators are not stale, and payload validators cached on disk
 // are keyed by content, used when present, and skipped when the cache is off or broken.
 import { execFile } from "node:child_process";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect, test } from "vitest";
@@ -70,4 +70,16 @@ test("a corrupt cache entry falls back to compiling; CODEX_FLOWS_CACHE_DIR=off s
     env: { CODEX_FLOWS_CACHE_DIR: "off", HOME: home, XDG_CACHE_HOME: join(home, ".cache") },
   });
   expect(readdirSync(home)).toEqual([]);
+});
+
+test("in one long-lived process, a change to a $ref'd sibling schema is picked up", async () => {
+  const { payloadValidator } = await import("../src/payload-schema.js");
+  const dir = writeFiles(tempDir(), {
+    "main.schema.json": JSON.stringify({ $ref: "common.schema.json" }),
+    "common.schema.json": JSON.stringify({ enum: ["a", "b"] }),
+  });
+  expect(payloadValidator(join(dir, "main.schema.json"))("c")).toBe(false);
+  writeFileSync(join(dir, "common.schema.json"), JSON.stringify({ enum: ["a", "b", "c"] }));
+  utimesSync(join(dir, "common.schema.json"), new Date(), new Date(Date.now() + 5_000));
+  expect(payloadValidator(join(dir, "main.schema.json"))("c")).toBe(true);
 });

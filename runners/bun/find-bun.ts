@@ -1,6 +1,6 @@
 // Locating the Bun binary: CODEX_FLOWS_BUN, then PATH, then node_modules/.bin above the project or codex-flows.
 import { accessSync, constants } from "node:fs";
-import { delimiter, dirname, join } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RunnerError } from "../../src/errors.js";
 
@@ -23,11 +23,16 @@ function* ancestors(start: string): Generator<string> {
   }
 }
 
-function fromPath(env: NodeJS.ProcessEnv): string | undefined {
+function fromPath(env: NodeJS.ProcessEnv, name = "bun"): string | undefined {
   for (const dir of (env.PATH ?? "").split(delimiter)) {
-    if (dir && isExecutable(join(dir, "bun"))) return join(dir, "bun");
+    if (dir && isExecutable(join(dir, name))) return join(dir, name);
   }
   return undefined;
+}
+
+/** A path (relative to where codex-flows started, not to the step's cwd), or a bare name looked up on PATH. */
+function overrideOf(value: string, env: NodeJS.ProcessEnv): string {
+  return value.includes("/") ? resolve(value) : (fromPath(env, value) ?? value);
 }
 
 function fromNodeModules(startDirs: string[]): string | undefined {
@@ -47,7 +52,7 @@ const found = new Map<string, string>();
  * before codex-flows' own install folder. Throws a RunnerError saying how to get Bun.
  */
 export function findBun(env: NodeJS.ProcessEnv, projectDir: string): string {
-  const override = env.CODEX_FLOWS_BUN;
+  const override = env.CODEX_FLOWS_BUN ? overrideOf(env.CODEX_FLOWS_BUN, env) : undefined;
   if (override) {
     if (isExecutable(override)) return override;
     throw new RunnerError(`CODEX_FLOWS_BUN points at "${override}", which is not an executable file`, {

@@ -1,4 +1,5 @@
 // Which Codex app-server a code-mode step starts: the resolution table over the seed's environment variables.
+import { resolve } from "node:path";
 import { inCodeMode, MODE_VARIABLE } from "./gate.js";
 
 export const COMMAND_VARIABLE = "CODEX_APP_SERVER_CODEX_COMMAND";
@@ -30,6 +31,9 @@ export interface AppServerCommand {
   chosenBy: CommandSource;
 }
 
+/** `./bin/codex` -> an absolute path; a bare name (`codex`) is left for PATH lookup. */
+const absoluteIfPath = (command: string): string => (command.includes("/") ? resolve(command) : command);
+
 const setting = (env: NodeJS.ProcessEnv, name: string): string | undefined => env[name]?.trim() || undefined;
 
 /**
@@ -38,7 +42,8 @@ const setting = (env: NodeJS.ProcessEnv, name: string): string | undefined => en
  */
 export function resolveAppServerCommand(env: NodeJS.ProcessEnv): AppServerCommand {
   const command = setting(env, COMMAND_VARIABLE);
-  if (command) return { command, args: [...APP_SERVER_ARGS], chosenBy: COMMAND_VARIABLE };
+  // A relative path means relative to where codex-flows was started, not to the step's cwd it runs in.
+  if (command) return { command: absoluteIfPath(command), args: [...APP_SERVER_ARGS], chosenBy: COMMAND_VARIABLE };
   const pkg = setting(env, PACKAGE_VARIABLE);
   if (pkg) return { command: "bunx", args: [pkg, ...APP_SERVER_ARGS], chosenBy: PACKAGE_VARIABLE };
   if (inCodeMode(env))

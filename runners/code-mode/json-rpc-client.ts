@@ -161,7 +161,8 @@ export class JsonRpcClient {
   private settle(message: Message): void {
     const waiting = this.pending.get(message.id as RpcId);
     if (!waiting) return; // An answer to a request that already timed out or was aborted.
-    if (!("error" in message)) {
+    // Some peers send `"error": null` beside a result; only an actual error object is a failure.
+    if (message.error === undefined || message.error === null) {
       waiting.resolve(message.result);
       return;
     }

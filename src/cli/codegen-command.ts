@@ -1,9 +1,10 @@
 // `codex-flows codegen [--check]`: registration is light; the generator (and json-schema-to-typescript) loads on use.
-import { relative, resolve } from "node:path";
+import { relative } from "node:path";
 import type { CAC } from "cac";
 import type { CodegenReport } from "../../codegen/index.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../exit-code.js";
 import { formatProblem, shortPath } from "./format.js";
+import { projectDir } from "./project-dir.js";
 
 interface CodegenFlags {
   cwd?: string;
@@ -41,7 +42,7 @@ export function registerCodegen(cli: CAC): void {
     .command("codegen", "Generate TypeScript types from flow schemas: flow.gen.ts per flow, flows/flow-events.gen.ts")
     .option("--check", "Write nothing; exit 1 naming the generated files that are stale (for CI)")
     .action(async (flags: CodegenFlags) => {
-      const cwd = resolve(flags.cwd ?? process.cwd());
+      const cwd = projectDir(flags);
       const { codegen } = await import("../../codegen/index.js");
       const report = await codegen({ cwd, check: flags.check });
       if (flags.json) {

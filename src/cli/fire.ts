@@ -34,7 +34,7 @@ export async function fireCommand(options: FireCommandOptions): Promise<number> 
       for (const skip of matched.skipped) console.log(formatSkip(skip));
       for (const error of errors) console.log(`error: ${error.message}`);
     }
-    return exitCodeFor([], errors.length);
+    return exitCodeFor([], errors.length + discovery.errors.length);
   }
 
   const interrupted = cancelOnSignals();
@@ -62,9 +62,11 @@ export async function fireCommand(options: FireCommandOptions): Promise<number> 
     for (const skip of report.skipped) if (skip.eventId === event.id) console.log(formatSkip(skip));
     for (const error of report.errors) console.log(`error: ${error.where ? `${error.where}: ` : ""}${error.message}`);
   }
+  // A broken flow might have been one this event was meant for: the healthy ones ran, but exit 2 says
+  // the configuration needs fixing (a failed step still wins with 1).
   const code = exitCodeFor(
     report.runs.map((run) => run.status),
-    report.errors.length,
+    report.errors.length + discovery.errors.length,
   );
   return unlessInterrupted(code, interrupted);
 }
