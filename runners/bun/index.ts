@@ -10,6 +10,8 @@ const STDOUT_KEEP = 8 * 1024 * 1024;
 const STDERR_KEEP = 256 * 1024;
 /** After the step's processes are gone or killed, how long output may still drain before the pipes are closed. */
 const PIPE_WAIT_MS = 1_000;
+/** How long the pipes may stay open after the step's group is gone before escaped holders are hunted. */
+const LINGER_MS = 200;
 
 export const bunRunner = defineRunner({
   name: "bun",
@@ -40,13 +42,20 @@ export const bunRunner = defineRunner({
         child.stdout?.destroy();
         child.stderr?.destroy();
       };
+      // A timeout or cancel ends the step and everything it started, even processes that left its
+      // group with setsid (found by a /proc scan).
       const endAll = () => void killGroup(child).then(() => setTimeout(closePipes, PIPE_WAIT_MS).unref());
-      // A timeout or cancel ends the step; and the step is over when its script is: whatever it left
-      // running (a background `cmd &`, a git helper, even one started with setsid) is ended with it,
-      // as it would hold the output pipes open and the step with them.
       if (io.signal.aborted) endAll();
       else io.signal.addEventListener("abort", endAll, { once: true });
-      child.once("exit", endAll);
+      // The step is also over when its script is: what it left in its group (a background `cmd &`, a
+      // git helper) is ended. Only if the output pipes then stay open (held by an escaped process) is
+      // the costlier scan done, so a normal exit stays cheap.
+      child.once("exit", () => {
+        void killGroup(child, { escaped: false }).then(() => {
+          const linger = setTimeout(endAll, LINGER_MS).unref();
+          child.once("close", () => clearTimeout(linger));
+        });
+      });
 
       child.on("error", (error: NodeJS.ErrnoException) => {
         io.signal.removeEventListener("abort", endAll);
