@@ -4,17 +4,13 @@ import { isAbsolute, join, relative, resolve } from "node:path";
 import parseToml from "@iarna/toml/parse-string.js";
 import type { ErrorObject } from "ajv";
 import { contractProblemsDetailed } from "./contracts.js";
-import type { FlowDefinition, FlowManifest, FlowSource, StepDefinition } from "./types.js";
+import type { DiscoveryProblem, FlowDefinition, FlowManifest, FlowSource, StepDefinition } from "./types.js";
 
 export const MANIFEST_FILE = "flow.toml";
 export const DEFAULT_TIMEOUT_MS = 300_000;
 
 /** One problem in one manifest: the file, the field (dotted path) and what is wrong with it. */
-export interface ManifestProblem {
-  path: string;
-  field?: string;
-  message: string;
-}
+export type ManifestProblem = DiscoveryProblem;
 
 export type LoadedFlow =
   | { ok: true; flow: FlowDefinition }
@@ -131,9 +127,9 @@ export function loadFlow(root: string, source: FlowSource): LoadedFlow {
     raw = parseToml(text);
   } catch (error) {
     const { line, col } = error as { line?: number; col?: number };
-    const at = line === undefined ? "" : `:${line + 1}:${(col ?? 0) + 1}`;
+    const at = line === undefined ? {} : { line: line + 1, column: (col ?? 0) + 1 };
     const reason = ((error as Error).message.split("\n")[0] ?? "").replace(/ at row \d+, col \d+, pos \d+:?$/, "");
-    return { ok: false, problems: [{ path: `${manifestPath}${at}`, message: `TOML syntax error: ${reason}` }] };
+    return { ok: false, problems: [{ path: manifestPath, ...at, message: `TOML syntax error: ${reason}` }] };
   }
 
   const schemaErrors = contractProblemsDetailed("manifest", raw);

@@ -84,8 +84,11 @@ export interface FlowDefinition {
 
 /** A problem found while discovering flows; the flow it concerns is left out, the others still load. */
 export interface DiscoveryProblem {
-  /** The file (flow.toml, with :line:col for syntax errors) or folder concerned. */
+  /** The file (flow.toml, a schema) or folder concerned. */
   path: string;
+  /** 1-based position in the file, for syntax errors. */
+  line?: number;
+  column?: number;
   /** The manifest field, dotted (`steps[0].timeout_ms`), when the problem is one field. */
   field?: string;
   message: string;

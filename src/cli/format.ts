@@ -19,8 +19,9 @@ export function shortPath(cwd: string, path: string): string {
 }
 
 export function formatProblem(cwd: string, problem: DiscoveryProblem): string {
+  const at = problem.line === undefined ? "" : `:${problem.line}:${problem.column ?? 1}`;
   const field = problem.field ? `${problem.field}: ` : "";
-  return `${shortPath(cwd, problem.path)}: ${field}${problem.message}`;
+  return `${shortPath(cwd, problem.path)}${at}: ${field}${problem.message}`;
 }
 
 export function formatRun(run: StepRun): string {
