@@ -232,6 +232,8 @@ describe("backend API", () => {
 
   test("the data dir defaults to <cwd>/.codex/flow-backend and holds one service at a time", async () => {
     const backend = await startBackend();
+    // The helper passes no --data-dir and no CODEX_FLOW_BACKEND_DATA_DIR unless asked to.
+    expect(backend.child.spawnargs).not.toContain("--data-dir");
     expect(existsSync(join(backend.project, ".codex", "flow-backend", "backend.sqlite"))).toBe(true);
     const second = startBackend({ project: backend.project });
     await expect(second).rejects.toThrow(/another codex-flows backend \(pid \d+\) is using this data dir/);

@@ -45,6 +45,25 @@ describe("backend signatures", () => {
     expect(webhook.status).toBe(202);
     const wrongBody = await api(backend.url, "POST", "/events", { ...event, id: "auth-3" }, { bodySecret: "nope" });
     expect(wrongBody.status).toBe(401);
+    const webhookAlias = await api(
+      backend.url,
+      "POST",
+      "/flow-events",
+      { ...event, id: "auth-4" },
+      { bodySecret: SECRET },
+    );
+    expect(webhookAlias.status).toBe(202);
+    // A body signature binds nothing but the body, so one captured body and signature could be sent
+    // anywhere, forever: only the event endpoints (idempotent by id) take it; replay and cancel do not.
+    const replays = async () =>
+      (await api(backend.url, "GET", "/events/auth-1", undefined, { secret: SECRET })).body.event.replays;
+    const replaysBefore = await replays();
+    for (const path of ["/events/auth-1/replay", `/runs/${run?.id}/cancel`, "/events/auth-1"]) {
+      const bodyOnly = await api(backend.url, "POST", path, {}, { bodySecret: SECRET });
+      expect([path, bodyOnly.status]).toEqual([path, 401]);
+      expect(bodyOnly.body.error).toMatch(/needs a request signature \(x-flow-timestamp/);
+    }
+    expect(await replays()).toBe(replaysBefore);
     // A GET cannot use the body scheme, and a request signature is bound to its path and time.
     const bodyGet = await api(backend.url, "GET", "/events", undefined, { bodySecret: SECRET });
     expect(bodyGet.status).toBe(401);
@@ -62,14 +81,14 @@ describe("backend signatures", () => {
 
     // Rejected requests stored nothing.
     const events = await api(backend.url, "GET", "/events", undefined, { secret: SECRET });
-    expect(events.body.events.map((e: { id: string }) => e.id).sort()).toEqual(["auth-1", "auth-2"]);
+    expect(events.body.events.map((e: { id: string }) => e.id).sort()).toEqual(["auth-1", "auth-2", "auth-4"]);
 
     // The CLI signs its own requests; without the secret it says why it was refused.
     const listed = await runCli(["backend", "list-events", "--url", backend.url, "--json"], {
       env: { CODEX_FLOW_BACKEND_SECRET: SECRET },
     });
     expect(listed.code).toBe(0);
-    expect(JSON.parse(listed.stdout).events).toHaveLength(2);
+    expect(JSON.parse(listed.stdout).events).toHaveLength(3);
     const refused = await runCli(["backend", "list-events", "--url", backend.url], {
       env: { CODEX_FLOW_BACKEND_SECRET: "" },
     });

@@ -1,4 +1,6 @@
 // The `codex-flows backend` client commands against a real service: output, --json, --wait exit codes, errors.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { api, finishedRuns, startBackend } from "./backend-helpers.js";
 import { runCli, tempDir, writeEvent } from "./helpers.js";
@@ -110,6 +112,38 @@ describe("backend CLI", () => {
     const lines = result.stderr.trim().split("\n");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/no codex-flows backend is answering at http:\/\/127\.0\.0\.1:9 .*backend serve/);
+  });
+
+  test("backup and exec-step ignore settings only `serve` reads (host, port, executor, ...)", async () => {
+    const backend = await startBackend();
+    await api(backend.url, "POST", "/events", { id: "kept", type: "demo.blocked" });
+    await finishedRuns(backend.url, "kept", 1);
+    const serveOnly = {
+      CODEX_FLOW_BACKEND_HOST: "0.0.0.0",
+      CODEX_FLOW_BACKEND_PORT: "abc",
+      CODEX_FLOW_BACKEND_EXECUTOR: "docker",
+      CODEX_FLOW_BACKEND_CONCURRENCY: "-1",
+      CODEX_FLOW_BACKEND_SECRET: "",
+    };
+    const dir = tempDir();
+    const backup = await runCli(
+      ["backend", "backup", "--out", join(dir, "backup"), "--cwd", backend.project, "--json"],
+      {
+        env: serveOnly,
+      },
+    );
+    expect([backup.code, backup.stderr]).toEqual([0, ""]);
+    expect(JSON.parse(backup.stdout)).toMatchObject({ events: 1 });
+
+    const resultFile = join(dir, "result.json");
+    const event = writeEvent(dir, { id: "direct", type: "demo.blocked" });
+    const args = ["--cwd", backend.project, "--flow", "attention", "--step", "review", "--event", event];
+    const exec = await runCli(["backend", "exec-step", ...args, "--result-file", resultFile], { env: serveOnly });
+    expect([exec.code, exec.stderr]).toEqual([0, ""]);
+    expect(JSON.parse(readFileSync(resultFile, "utf8"))).toMatchObject({
+      status: "blocked",
+      result: { status: "blocked" },
+    });
   });
 
   test("usage errors: unknown action, flags of another action, missing arguments", async () => {

@@ -79,18 +79,15 @@ describe("signatures", () => {
   const now = 1_700_000_000;
   const body = Buffer.from('{"id":"x","type":"y"}');
 
-  test("body signatures (webhook style) verify only with the same secret and body", () => {
+  test("body signatures (webhook style) verify only with the same secret and body, where allowed", () => {
     const signature = signBody("k", body);
+    const post = { method: "POST", pathAndQuery: "/events", body, signature, now, bodySignatureAllowed: true };
     expect(signature).toMatch(/^sha256=[0-9a-f]{64}$/);
-    expect(signatureProblem("k", { method: "POST", pathAndQuery: "/events", body, signature, now })).toBeUndefined();
-    expect(signatureProblem("other", { method: "POST", pathAndQuery: "/events", body, signature, now })).toMatch(
-      /does not match/,
-    );
-    expect(
-      signatureProblem("k", { method: "POST", pathAndQuery: "/events", body: Buffer.from("{}"), signature, now }),
-    ).toMatch(/does not match/);
-    expect(signatureProblem("k", { method: "GET", pathAndQuery: "/events", body, signature, now })).toMatch(
-      /x-flow-timestamp/,
+    expect(signatureProblem("k", post)).toBeUndefined();
+    expect(signatureProblem("other", post)).toMatch(/does not match/);
+    expect(signatureProblem("k", { ...post, body: Buffer.from("{}") })).toMatch(/does not match/);
+    expect(signatureProblem("k", { ...post, pathAndQuery: "/runs/r1/cancel", bodySignatureAllowed: false })).toMatch(
+      /POST \/runs\/r1\/cancel needs a request signature \(x-flow-timestamp/,
     );
   });
 
@@ -104,6 +101,7 @@ describe("signatures", () => {
       signature,
       timestamp,
       now,
+      bodySignatureAllowed: false,
     };
     expect(signatureProblem("k", request)).toBeUndefined();
     expect(signatureProblem("k", { ...request, pathAndQuery: "/runs" })).toMatch(/does not match/);

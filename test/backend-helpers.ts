@@ -1,6 +1,7 @@
 // Backend test helpers: start `codex-flows backend serve` as a real process, call its API, wait for runs.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { onTestFinished } from "vitest";
@@ -26,14 +27,26 @@ export interface BackendOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Starts the built CLI's `backend serve` on an ephemeral loopback port; killed when the test ends. */
+/** The test runner's environment without CODEX_FLOW_BACKEND_* settings, so only what a test passes applies. */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env))
+    if (!name.startsWith("CODEX_FLOW_BACKEND_")) env[name] = value;
+  return { ...env, ...extra };
+}
+
+/**
+ * Starts the built CLI's `backend serve` on an ephemeral loopback port; killed when the test ends.
+ * Without `dataDir` no --data-dir is passed, so the service picks its default (<project>/.codex/flow-backend).
+ */
 export async function startBackend(options: BackendOptions = {}): Promise<Backend> {
   const project = options.project ?? copyFixture("backend-basic");
   const dataDir = options.dataDir ?? join(project, ".codex", "flow-backend");
+  const dataDirArgs = options.dataDir === undefined ? [] : ["--data-dir", options.dataDir];
   const child = spawn(
     process.execPath,
-    [CLI, "backend", "serve", "--cwd", project, "--data-dir", dataDir, "--port", "0", ...(options.args ?? [])],
-    { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
+    [CLI, "backend", "serve", "--cwd", project, ...dataDirArgs, "--port", "0", ...(options.args ?? [])],
+    { env: cleanEnv(options.env), stdio: ["ignore", "pipe", "pipe"] },
   );
   let stdout = "";
   let stderr = "";
@@ -111,6 +124,36 @@ export async function api<T = any>(
     parsed = answer;
   }
   return { status: response.status, body: parsed as T, headers: response.headers };
+}
+
+/**
+ * Sends a request with its path exactly as given: fetch() and URL would resolve `.` / `..` / `%2e`
+ * segments before sending, which is the very thing some tests check the server does not do.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: test answers are checked by shape.
+export function rawApi<T = any>(url: string, method: string, rawPath: string, body?: string): Promise<ApiAnswer<T>> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest({ host: hostname, port, method, path: rawPath }, (response) => {
+      let text = "";
+      response.setEncoding("utf8").on("data", (chunk: string) => {
+        text += chunk;
+      });
+      response.on("end", () => {
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {}
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(response.headers))
+          if (typeof value === "string") headers.set(name, value);
+        resolve({ status: response.statusCode ?? 0, body: parsed as T, headers });
+      });
+    });
+    outgoing.on("error", reject);
+    if (body !== undefined) outgoing.setHeader("content-type", "application/json");
+    outgoing.end(body);
+  });
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */

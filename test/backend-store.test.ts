@@ -122,6 +122,29 @@ describe("backend store", () => {
     ).toBeUndefined();
   });
 
+  test("expiry spares the caller's live attempts; a claim skips runs the caller still executes", async () => {
+    const db = await freshStore();
+    const { runIds } = accept(db, "e1", ["a", "b"], 2);
+    const a = claimRun(db, { workerId: "w", leaseMs: 1_000, now: 2_000 });
+    const b = claimRun(db, { workerId: "w", leaseMs: 1_000, now: 2_000 });
+    if (!a || !b) throw new Error("no claims");
+    const expired = expireLeases(db, {
+      now: 9_000,
+      reason: "test",
+      liveAttempts: new Set([a.attemptId]),
+      retryDelayMs: noDelay,
+    });
+    expect(expired.map((entry) => entry.runId)).toEqual([runIds[1]]);
+    expect(getRun(db, a.runId)?.attempts.map((attempt) => attempt.status)).toEqual(["running"]);
+    // b's step is still being stopped here: its requeued run waits until the caller lets it go.
+    expect(nextQueuedAt(db, [b.runId])).toBeUndefined();
+    expect(claimRun(db, { workerId: "w", leaseMs: 1_000, now: 9_000, exclude: [b.runId] })).toBeUndefined();
+    expect(claimRun(db, { workerId: "w", leaseMs: 1_000, now: 9_000 })).toMatchObject({
+      runId: b.runId,
+      attemptNumber: 2,
+    });
+  });
+
   test("a failed attempt is retried with backoff while attempts remain, then the run fails", async () => {
     const db = await freshStore();
     accept(db, "e1", ["a"], 2);

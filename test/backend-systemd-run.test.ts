@@ -1,7 +1,8 @@
 // The systemd-run executor, against stand-in systemd-run/systemctl scripts first on PATH (no systemd here).
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { eventFilePath } from "../src/backend/event-files.js";
 import { api, eventually, finishedRuns, processGone, slowPids, startBackend, tempDir } from "./backend-helpers.js";
 import { CLI, FIXTURES } from "./helpers.js";
 
@@ -97,5 +98,16 @@ describe("systemd-run executor", () => {
       10_000,
       "the unit's processes to die",
     );
+  });
+
+  test("an event file left empty (a power loss after its rename) is rewritten before the unit reads it", async () => {
+    const { backend } = await systemdBackend();
+    const event = { id: "sd-torn", type: "demo.echo", payload: { message: "whole" } };
+    await api(backend.url, "POST", "/events", event, { secret: SECRET });
+    await finishedRuns(backend.url, "sd-torn", 2, { secret: SECRET });
+    writeFileSync(eventFilePath(backend.dataDir, "sd-torn"), "");
+    const replay = await api(backend.url, "POST", "/events/sd-torn/replay", { wait: true }, { secret: SECRET });
+    expect(replay.body.runs.map((run: { status: string }) => run.status)).toEqual(["completed", "completed"]);
+    expect(JSON.parse(readFileSync(eventFilePath(backend.dataDir, "sd-torn"), "utf8"))).toMatchObject(event);
   });
 });

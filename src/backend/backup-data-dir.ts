@@ -6,13 +6,13 @@ import { backupDatabase } from "../store/backup.js";
 import { DATABASE_FILE, openStore } from "../store/open-store.js";
 import { statement } from "../store/sqlite.js";
 import type { FlowEvent } from "../types.js";
-import { EVENTS_FOLDER, eventFilePath, writeEventFileSync } from "./event-files.js";
+import { EVENTS_FOLDER, eventFileHolds, eventFilePath, writeEventFileSync } from "./event-files.js";
 
 export interface BackupReport {
   out: string;
   database: string;
   events: number;
-  /** Event files missing from the live folder (a crash between commit and file write), rebuilt from the database. */
+  /** Event files missing or damaged in the live folder (a crash or power loss), rebuilt from the database. */
   rebuilt: number;
 }
 
@@ -54,9 +54,10 @@ export async function backupDataDir(dataDir: string, out: string): Promise<Backu
     }>) {
       events += 1;
       const from = eventFilePath(dataDir, row.id);
-      if (existsSync(from)) copyFileSync(from, eventFilePath(target, row.id));
+      const event = JSON.parse(row.body) as FlowEvent;
+      if (eventFileHolds(from, event)) copyFileSync(from, eventFilePath(target, row.id));
       else {
-        writeEventFileSync(target, JSON.parse(row.body) as FlowEvent);
+        writeEventFileSync(target, event);
         rebuilt += 1;
       }
     }

@@ -7,6 +7,8 @@ export const EXECUTORS: readonly ExecutorName[] = ["direct", "systemd-run"];
 
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 7345;
+/** How long SIGTERM waits for running steps, by default. */
+export const DEFAULT_GRACE_MS = 30_000;
 /** Under the project's `.codex/` folder, beside (not inside) `.codex/flows`. */
 export const DEFAULT_DATA_DIR = ".codex/flow-backend";
 
@@ -86,11 +88,23 @@ export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** Builds the one resolved configuration every part of the service uses. */
-export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): ServeConfig {
+/**
+ * Just the project folder and the data dir: all that `backup` and `exec-step` need, so settings only
+ * `serve` reads (a non-loopback host, an odd port) can never make them fail.
+ */
+export function resolveLocation(
+  flags: Pick<ServeFlags, "cwd" | "dataDir">,
+  env: NodeJS.ProcessEnv = process.env,
+): { cwd: string; dataDir: string } {
   const cwd = resolve(String(pick(flags.cwd, "cwd", env, "CWD")[0] ?? process.cwd()));
   const dataDirValue = pick(flags.dataDir, "data-dir", env, "DATA_DIR")[0];
   const dataDir = dataDirValue === undefined ? resolve(cwd, DEFAULT_DATA_DIR) : resolve(String(dataDirValue));
+  return { cwd, dataDir };
+}
+
+/** Builds the one resolved configuration every part of the service uses. */
+export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): ServeConfig {
+  const { cwd, dataDir } = resolveLocation(flags, env);
   const host = String(pick(flags.host, "host", env, "HOST")[0] ?? DEFAULT_HOST);
   const secretValue = pick(flags.secret, "secret", env, "SECRET")[0];
   const [executorValue, executorName] = pick(flags.executor, "executor", env, "EXECUTOR");
@@ -110,7 +124,7 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     insecure: insecureValue === true,
     bodyLimit: intSetting(flags, "bodyLimit", "body-limit", env, "BODY_LIMIT", 1024 * 1024, 1),
     leaseMs: intSetting(flags, "leaseMs", "lease-ms", env, "LEASE_MS", 30_000, 300),
-    graceMs: intSetting(flags, "graceMs", "grace-ms", env, "GRACE_MS", 30_000, 0),
+    graceMs: intSetting(flags, "graceMs", "grace-ms", env, "GRACE_MS", DEFAULT_GRACE_MS, 0),
     retryBackoffMs: intSetting(flags, "retryBackoffMs", "retry-backoff-ms", env, "RETRY_BACKOFF_MS", 1_000, 0),
   };
   if (!isLoopback(config.host) && config.secret === undefined && !config.insecure) {

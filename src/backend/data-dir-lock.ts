@@ -1,61 +1,70 @@
-// One service per data dir: a pid file, taken over when the process that wrote it is gone (e.g. after kill -9).
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+// One service per data dir: a SQLite write lock on <data-dir>/service.lock, held for the service's life.
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BackendError } from "../errors.js";
+import { type Database, openDatabase } from "../store/sqlite.js";
 
-export const LOCK_FILE = "service.pid";
+export const LOCK_FILE = "service.lock";
+/** Who holds the lock, for messages and operators; the lock itself never depends on it. */
+export const PID_FILE = "service.pid";
 
-interface LockContent {
+interface Holder {
   pid: number;
   workerId: string;
   startedAt: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 export interface DataDirLock {
   release(): void;
 }
 
-/**
- * Takes the data dir for this process. Because only one live service may hold it, every local worker
- * recorded in the store that is not ours is known dead, and its runs can be recovered at once.
- */
-export function lockDataDir(dataDir: string, workerId: string): DataDirLock {
-  const path = join(dataDir, LOCK_FILE);
-  const content: LockContent = { pid: process.pid, workerId, startedAt: new Date().toISOString() };
-  for (let tries = 0; tries < 3; tries++) {
-    try {
-      writeFileSync(path, `${JSON.stringify(content)}\n`, { flag: "wx" });
-      return {
-        release: () => {
-          try {
-            const held = JSON.parse(readFileSync(path, "utf8")) as LockContent;
-            if (held.pid === process.pid) rmSync(path, { force: true });
-          } catch {}
-        },
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    let holder: LockContent | undefined;
-    try {
-      holder = JSON.parse(readFileSync(path, "utf8")) as LockContent;
-    } catch {}
-    if (holder && holder.pid !== process.pid && alive(holder.pid)) {
-      throw new BackendError(`another codex-flows backend (pid ${holder.pid}) is using this data dir`, {
-        where: dataDir,
-        hint: "stop it first, or give this one its own --data-dir",
-      });
-    }
-    rmSync(path, { force: true });
+function readHolder(path: string): Holder | undefined {
+  try {
+    const holder = JSON.parse(readFileSync(path, "utf8")) as Holder;
+    return Number.isInteger(holder.pid) ? holder : undefined;
+  } catch {
+    return undefined;
   }
-  throw new BackendError("could not take the data dir lock", { where: path, hint: "remove the file and retry" });
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED";
+}
+
+/**
+ * Takes the data dir for this process, or fails naming the holder. An open write transaction
+ * (BEGIN IMMEDIATE) on a file of its own is an OS lock (fcntl) that the kernel drops when the process
+ * dies, however it dies: no stale lock to take over, no pid to trust, and taking it is atomic, so
+ * of any number of simultaneous starters exactly one wins. Because only one live service can hold it,
+ * every local worker recorded in the store that is not ours is known dead, and its runs can be
+ * recovered at once.
+ */
+export async function lockDataDir(dataDir: string, workerId: string): Promise<DataDirLock> {
+  const lockPath = join(dataDir, LOCK_FILE);
+  const pidPath = join(dataDir, PID_FILE);
+  const db: Database = await openDatabase(lockPath);
+  try {
+    // Fail at once instead of waiting: the holder keeps the lock for as long as it runs.
+    db.pragma("busy_timeout = 0");
+    db.exec("BEGIN IMMEDIATE");
+  } catch (error) {
+    db.close();
+    if (!isBusy(error)) throw error;
+    const holder = readHolder(pidPath);
+    throw new BackendError(
+      `another codex-flows backend ${holder ? `(pid ${holder.pid}) ` : ""}is using this data dir`,
+      { where: dataDir, hint: "stop it first, or give this one its own --data-dir" },
+    );
+  }
+  const holder: Holder = { pid: process.pid, workerId, startedAt: new Date().toISOString() };
+  const temp = `${pidPath}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(holder)}\n`);
+  renameSync(temp, pidPath);
+  return {
+    release: () => {
+      if (readHolder(pidPath)?.workerId === workerId) rmSync(pidPath, { force: true });
+      db.close();
+    },
+  };
 }

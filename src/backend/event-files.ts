@@ -1,8 +1,8 @@
-// Per-event JSON files under <data-dir>/events/, written atomically (temp file, then rename).
+// Per-event JSON files under <data-dir>/events/, written atomically and durably (temp file, fsync, rename).
 import { createHash } from "node:crypto";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { closeSync, fdatasyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { open, rename } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { FlowEvent } from "../types.js";
 
 export const EVENTS_FOLDER = "events";
@@ -30,21 +30,64 @@ function tempPath(path: string): string {
 
 const contentOf = (event: FlowEvent) => `${JSON.stringify(event, null, 2)}\n`;
 
+/*
+ * The data reaches the disk before the rename: otherwise a power loss can keep the rename and lose
+ * the data, leaving an empty file under the final name. The folder itself is not synced, so the
+ * newest files may be missing after a power loss; the database holds every event, and missing or
+ * damaged files are rewritten from it (repairEventFile) at start and before a unit reads one.
+ */
+
 /** Writes the event's file; readers see the old file or the new one, never half of one. */
 export async function writeEventFile(dataDir: string, event: FlowEvent): Promise<string> {
   const path = eventFilePath(dataDir, event.id);
   const temp = tempPath(path);
-  await writeFile(temp, contentOf(event));
+  const file = await open(temp, "w");
+  try {
+    await file.writeFile(contentOf(event));
+    await file.datasync();
+  } finally {
+    await file.close();
+  }
   await rename(temp, path);
   return path;
 }
 
+function writeFileAtomicSync(path: string, content: string): void {
+  const temp = tempPath(path);
+  const fd = openSync(temp, "w");
+  try {
+    writeSync(fd, content);
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+}
+
 export function writeEventFileSync(dataDir: string, event: FlowEvent): string {
   const path = eventFilePath(dataDir, event.id);
-  const temp = tempPath(path);
-  writeFileSync(temp, contentOf(event));
-  renameSync(temp, path);
+  writeFileAtomicSync(path, contentOf(event));
   return path;
+}
+
+/**
+ * Makes the file at `path` hold exactly `event` (the stored one): rewritten when it is missing,
+ * empty, torn or otherwise different. True when it had to be rewritten.
+ */
+export function repairEventFile(path: string, event: FlowEvent): boolean {
+  if (eventFileHolds(path, event)) return false;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomicSync(path, contentOf(event));
+  return true;
+}
+
+/** Whether the file at `path` holds exactly `event`, as written here. */
+export function eventFileHolds(path: string, event: FlowEvent): boolean {
+  try {
+    return readFileSync(path, "utf8") === contentOf(event);
+  } catch {
+    return false;
+  }
 }
 
 export function ensureEventsFolder(dataDir: string): void {

@@ -4,6 +4,7 @@ import { normalizeEvent } from "../event.js";
 import { findRun } from "../store/get-run.js";
 import { findEvent, listEvents } from "../store/list-events.js";
 import { runsOfEvent } from "../store/list-runs.js";
+import { eventIdProblem } from "./event-id.js";
 import { HttpError, parseJsonBody } from "./http-io.js";
 import { limitParam, type RouteHandler, textParam } from "./route-types.js";
 
@@ -21,6 +22,8 @@ function checkRequiredFields(value: unknown): void {
       throw new HttpError(400, `event field "${field}" must be a non-empty string`, { field });
     }
   }
+  const problem = eventIdProblem((value as { id: string }).id);
+  if (problem) throw new HttpError(400, `event field "id" ${problem}`, { field: "id" });
 }
 
 export const postEvent: RouteHandler = async ({ service, body }) => {

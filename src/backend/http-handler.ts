@@ -2,7 +2,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { describeError } from "../errors.js";
 import { getEvent, getEvents, postEvent, replayEvent } from "./event-routes.js";
-import { HttpError, readBody, sendJson } from "./http-io.js";
+import { ClientGone, HttpError, readBody, sendJson } from "./http-io.js";
+import { parseTarget } from "./request-target.js";
 import type { RouteHandler } from "./route-types.js";
 import { cancelRun, getRunRoute, getRuns } from "./run-routes.js";
 import type { BackendService } from "./service.js";
@@ -12,27 +13,22 @@ interface Route {
   /** Literal segments, `:id` for a parameter. */
   pattern: string[];
   methods: Record<string, RouteHandler>;
+  /**
+   * Whether a POST here may be signed over its body alone (webhook style). Such a signature binds no
+   * endpoint and no time, so only accepting events, idempotent by id, takes it.
+   */
+  bodySignature?: true;
 }
 
 const ROUTES: Route[] = [
-  { pattern: ["events"], methods: { GET: getEvents, POST: postEvent } },
-  { pattern: ["flow-events"], methods: { POST: postEvent } },
+  { pattern: ["events"], methods: { GET: getEvents, POST: postEvent }, bodySignature: true },
+  { pattern: ["flow-events"], methods: { POST: postEvent }, bodySignature: true },
   { pattern: ["events", ":id"], methods: { GET: getEvent } },
   { pattern: ["events", ":id", "replay"], methods: { POST: replayEvent } },
   { pattern: ["runs"], methods: { GET: getRuns } },
   { pattern: ["runs", ":id"], methods: { GET: getRunRoute } },
   { pattern: ["runs", ":id", "cancel"], methods: { POST: cancelRun } },
 ];
-
-/** Splits the raw path before decoding, so an id holding `%2F` stays one segment. */
-function segmentsOf(pathname: string): string[] {
-  const raw = pathname.slice(1).split("/");
-  try {
-    return raw.map((segment) => decodeURIComponent(segment));
-  } catch {
-    throw new HttpError(400, "the path holds malformed percent-encoding");
-  }
-}
 
 function findRoute(segments: string[]): { route: Route; params: string[] } | undefined {
   for (const route of ROUTES) {
@@ -77,8 +73,8 @@ export function createRequestHandler(
       refuseWhenStopping(request);
       const method = request.method ?? "GET";
       const pathAndQuery = request.url ?? "/";
-      const url = new URL(pathAndQuery, "http://codex-flows.invalid");
-      if (url.pathname === "/healthz") {
+      const target = parseTarget(pathAndQuery);
+      if (target.path === "/healthz") {
         if (method !== "GET") throw new HttpError(405, "use GET /healthz", {}, { allow: "GET" });
         request.resume();
         sendJson(response, 200, { ok: true });
@@ -87,6 +83,8 @@ export function createRequestHandler(
       const body = await readBody(request, bodyLimit);
       // A body can take long to arrive; SIGTERM may have come meanwhile, and then no new work starts.
       refuseWhenStopping(request);
+      // Found before the signature check (which depends on the route), answered only after it.
+      const found = findRoute(target.segments);
       if (secret !== undefined) {
         const problem = signatureProblem(secret, {
           method,
@@ -95,22 +93,25 @@ export function createRequestHandler(
           signature: header(request, SIGNATURE_HEADER),
           timestamp: header(request, TIMESTAMP_HEADER),
           now: Math.floor(Date.now() / 1000),
+          bodySignatureAllowed: method === "POST" && found?.route.bodySignature === true,
         });
         if (problem) throw new HttpError(401, problem);
       }
-      const found = findRoute(segmentsOf(url.pathname));
-      if (!found) throw new HttpError(404, `no endpoint ${url.pathname}`);
+      if (!found) throw new HttpError(404, `no endpoint ${target.path}`);
       const handler = found.route.methods[method];
       if (!handler) {
         const allow = Object.keys(found.route.methods).join(", ");
-        throw new HttpError(405, `${method} is not allowed on ${url.pathname} (allowed: ${allow})`, {}, { allow });
+        throw new HttpError(405, `${method} is not allowed on ${target.path} (allowed: ${allow})`, {}, { allow });
       }
-      const answer = await handler({ service, params: found.params, query: url.searchParams, body });
+      const answer = await handler({ service, params: found.params, query: target.query, body });
       sendJson(response, answer.status, answer.body);
     } catch (error) {
       if (error instanceof HttpError) {
-        if (error.status === 413) response.setHeader("connection", "close");
         sendJson(response, error.status, { error: error.message, ...error.extra }, error.headers);
+        return;
+      }
+      if (error instanceof ClientGone) {
+        response.destroy();
         return;
       }
       log(`error: ${request.method} ${request.url}: ${describeError(error)}`);

@@ -1,5 +1,6 @@
 // Reading request bodies under a size limit and writing JSON answers.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.js";
 
 /** An error answer: its status and JSON body reach the client as they are. */
 export class HttpError extends Error {
@@ -13,8 +14,20 @@ export class HttpError extends Error {
   }
 }
 
-/** Past this much unread body a connection is cut instead of drained, so a huge upload cannot tie us up. */
+/** The client hung up before its request was complete: nobody is left to answer, and nothing went wrong here. */
+export class ClientGone extends Error {
+  constructor() {
+    super("the client closed the connection before its request was complete");
+  }
+}
+
+/** Past this much unread body the 413 is sent at once instead of after draining, so a huge upload cannot tie us up. */
 const DRAIN_LIMIT = 64 * 1024 * 1024;
+/**
+ * After such an early 413, how long the bytes still arriving are read and dropped before the
+ * connection is cut: closing at once would reset the connection and often lose the answer with it.
+ */
+const LINGER_MS = 2_000;
 
 /** The whole body, or a 413 HttpError once it passes `limit` bytes (the rest is drained, not kept). */
 export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
@@ -22,18 +35,33 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
     const declared = Number(request.headers["content-length"] ?? 0);
     let size = 0;
     let tooLarge = declared > limit;
+    let settled = false;
     const chunks: Buffer[] = [];
+    const settle = (finish: () => void) => {
+      if (settled) return;
+      settled = true;
+      finish();
+    };
+    const tooLargeError = (headers: Record<string, string>) =>
+      new HttpError(413, `request body is larger than the limit of ${limit} bytes`, { limit }, headers);
     request.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) tooLarge = true;
       if (!tooLarge) chunks.push(chunk);
-      else if (size > DRAIN_LIMIT) request.destroy();
+      else if (size > DRAIN_LIMIT && !settled) {
+        // Kept alive on purpose: a `connection: close` answer would close the socket right after it,
+        // while the client is still sending, and the reset that follows can swallow the answer.
+        settle(() => reject(tooLargeError({})));
+        const linger = setTimeout(() => request.socket.destroy(), LINGER_MS).unref();
+        request.once("end", () => clearTimeout(linger));
+      }
     });
-    request.on("end", () => {
-      if (tooLarge) reject(new HttpError(413, `request body is larger than the limit of ${limit} bytes`, { limit }));
-      else resolve(Buffer.concat(chunks));
-    });
-    request.on("error", reject);
+    request.on("end", () =>
+      settle(() => (tooLarge ? reject(tooLargeError({ connection: "close" })) : resolve(Buffer.concat(chunks)))),
+    );
+    // An error or a close before the end both mean the client went away mid-body.
+    request.on("error", () => settle(() => reject(new ClientGone())));
+    request.on("close", () => settle(() => reject(new ClientGone())));
   });
 }
 
@@ -52,9 +80,17 @@ export function sendJson(
   response.end(body);
 }
 
-/** Parses a JSON body; an empty body is `fallback`. Malformed JSON is a 400 naming the parser's complaint. */
+/**
+ * Parses a JSON body; an empty body is `fallback`. Malformed JSON is a 400 naming the parser's
+ * complaint, and so is JSON nested deeper than MAX_JSON_DEPTH.
+ */
 export function parseJsonBody(body: Buffer, fallback?: unknown): unknown {
   if (body.length === 0 && fallback !== undefined) return fallback;
+  if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
+    throw new HttpError(400, `request body is JSON nested deeper than ${MAX_JSON_DEPTH} levels; flatten it`, {
+      limit: MAX_JSON_DEPTH,
+    });
+  }
   try {
     return JSON.parse(body.toString("utf8"));
   } catch (error) {

@@ -31,7 +31,7 @@ function listen(server: Server, config: ServeConfig): Promise<AddressInfo> {
 }
 
 export async function startBackend(config: ServeConfig, cliPath?: string): Promise<RunningBackend> {
-  const service = await BackendService.start(config, { log, cliPath });
+  const service = await BackendService.open(config, { log, cliPath });
   const state = { stopping: false };
   const server = createServer(createRequestHandler(service, log, state));
   // Clients such as the CLI keep connections alive between polls; idle ones should not hold a shutdown up.
@@ -43,6 +43,8 @@ export async function startBackend(config: ServeConfig, cliPath?: string): Promi
     await service.close(0);
     throw error;
   }
+  // Only now: nothing may start (or be recovered) before the service can be reached.
+  service.start();
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   let stopping: Promise<void> | undefined;

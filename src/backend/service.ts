@@ -2,15 +2,10 @@
 
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { nextEvents } from "../chain.js";
-import { DEFAULT_MAX_DEPTH as MAX_CHAIN_DEPTH } from "../engine.js";
 import { describeError } from "../errors.js";
 import { retryDelay } from "../store/backoff.js";
-import type { Claim } from "../store/claim-run.js";
-import type { RunSettlement } from "../store/complete-run.js";
 import { expireLeases } from "../store/expire-leases.js";
 import { findRun } from "../store/get-run.js";
 import type { InsertEventOutcome } from "../store/insert-event.js";
@@ -20,18 +15,19 @@ import { DATABASE_FILE, openStore } from "../store/open-store.js";
 import { FINISHED_STATUSES, type RunRecord } from "../store/records.js";
 import { requestCancel } from "../store/request-cancel.js";
 import type { Database } from "../store/sqlite.js";
-import type { FlowEvent, FlowResult, SkippedStep } from "../types.js";
+import type { FlowEvent, SkippedStep } from "../types.js";
 import { AcceptQueue } from "./accept-queue.js";
+import { ACCEPT_FLOWS_MAX_AGE_MS } from "./chained-events.js";
 import type { ServeConfig } from "./config.js";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
-import { ensureEventsFolder, eventFilePath, writeEventFileSync } from "./event-files.js";
+import { ensureEventsFolder, eventFilePath, repairEventFile, writeEventFile } from "./event-files.js";
 import { directExecutor } from "./executors/direct.js";
 import type { Executor } from "./executors/executor.js";
 import { systemdRunExecutor } from "./executors/systemd-run.js";
 import { FlowCatalog } from "./flow-catalog.js";
 import { OutputBuffer } from "./output-buffer.js";
 import { killOrphans } from "./reap-orphans.js";
-import { WorkerPool } from "./worker-pool.js";
+import { type SettledAttempt, WorkerPool } from "./worker-pool.js";
 
 export interface DispatchResult extends InsertEventOutcome {
   matched: number;
@@ -51,9 +47,6 @@ export interface ServiceOptions {
   /** The CLI script, for executors that start `codex-flows backend exec-step` out of process. */
   cliPath?: string;
 }
-
-/** How stale the flow list may be when an event is accepted (replays and runs always re-check). */
-const ACCEPT_FLOWS_MAX_AGE_MS = 200;
 
 const LOCAL_WORKER_PREFIX = `local:${hostname()}:`;
 
@@ -100,16 +93,20 @@ export class BackendService {
       concurrency: config.concurrency,
       leaseMs: config.leaseMs,
       retryBackoffMs: config.retryBackoffMs,
-      onSettled: (settlement, claim, result) => this.onSettled(settlement, claim, result),
+      onSettled: (settled) => this.onSettled(settled),
       log: this.log,
     });
   }
 
-  /** Takes the data dir, opens the store, recovers what a crashed predecessor left running, starts the workers. */
-  static async start(config: ServeConfig, options: ServiceOptions = {}): Promise<BackendService> {
+  /**
+   * Takes the data dir and opens the store; no run is touched until `start()`. The caller listens in
+   * between, so a service that cannot listen (port taken) changes nothing: it neither burns queued
+   * runs' attempts nor recovers runs a service that does run should recover.
+   */
+  static async open(config: ServeConfig, options: ServiceOptions = {}): Promise<BackendService> {
     ensureEventsFolder(config.dataDir);
     const workerId = BackendService.newWorkerId();
-    const lock = lockDataDir(config.dataDir, workerId);
+    const lock = await lockDataDir(config.dataDir, workerId);
     let db: Database;
     try {
       db = await openStore(join(config.dataDir, DATABASE_FILE));
@@ -117,11 +114,14 @@ export class BackendService {
       lock.release();
       throw error;
     }
-    const service = new BackendService(workerId, config, db, lock, options);
-    service.recover();
-    service.pool.wake();
-    service.expiryTimer = setInterval(() => service.expire(), Math.max(100, Math.floor(config.leaseMs / 2)));
-    return service;
+    return new BackendService(workerId, config, db, lock, options);
+  }
+
+  /** Recovers what a crashed predecessor left running, then starts the workers and lease expiry. */
+  start(): void {
+    this.recover();
+    this.pool.wake();
+    this.expiryTimer = setInterval(() => this.expire(), Math.max(100, Math.floor(this.config.leaseMs / 2)));
   }
 
   private retryDelay = (attempt: number) => retryDelay(this.config.retryBackoffMs, attempt);
@@ -141,11 +141,14 @@ export class BackendService {
       );
       killOrphans(expired, (line) => this.log(line));
     }
-    // A crash between a commit and its event file leaves the file missing; the database has the event.
+    // A crash between a commit and its event file leaves the file missing, a power loss may leave the
+    // newest ones missing or damaged; the database has every event. Only the newest are checked: older
+    // files were written long enough ago to be on disk.
+    let rewritten = 0;
     for (const record of listEvents(this.db, { limit: 1_000 })) {
-      if (!existsSync(eventFilePath(this.config.dataDir, record.id)))
-        writeEventFileSync(this.config.dataDir, record.event);
+      if (repairEventFile(eventFilePath(this.config.dataDir, record.id), record.event)) rewritten += 1;
     }
+    if (rewritten > 0) this.log(`rewrote ${rewritten} event file(s) that were missing or damaged`);
   }
 
   private expire(): void {
@@ -153,6 +156,7 @@ export class BackendService {
       const expired = expireLeases(this.db, {
         now: Date.now(),
         reason: "its lease expired (the worker stopped heartbeating)",
+        liveAttempts: this.pool.liveAttempts,
         retryDelayMs: this.retryDelay,
       });
       for (const entry of expired) this.settled.emit("settled", entry.runId);
@@ -162,37 +166,26 @@ export class BackendService {
     }
   }
 
-  private onSettled(settlement: RunSettlement, claim: Claim, result: FlowResult | null): void {
+  private onSettled({ settlement, claim, result, chained, warnings }: SettledAttempt): void {
     this.settled.emit("settled", settlement.runId);
     const label = `${claim.flow}/${claim.step}`;
     this.log(
       `run ${settlement.runId} (${label}, event ${claim.eventId}) ${settlement.retrying ? "failed; retry queued" : settlement.status}${result ? ` [${result.status}]` : ""}`,
     );
-    if (settlement.status !== "completed" || !result?.next?.length) return;
-    const run = findRun(this.db, settlement.runId);
-    const replay = run?.replay ?? 0;
-    const { events, problems } = nextEvents(
-      { event: claim.event, flow: claim.flow, step: claim.step, idSuffix: replay > 0 ? `replay-${replay}` : undefined },
-      result,
-    );
-    for (const problem of problems) this.log(`warning: ${label}: bad next event: ${problem}`);
-    if (claim.eventDepth + 1 > MAX_CHAIN_DEPTH) {
-      this.log(
-        `warning: ${label}: chain depth limit of ${MAX_CHAIN_DEPTH} reached; ${events.length} next event(s) dropped`,
-      );
-      return;
-    }
-    for (const event of events) {
-      this.dispatch(event, claim.eventDepth + 1).catch((error) =>
-        this.log(`error: could not accept next event ${event.id}: ${describeError(error)}`),
+    for (const warning of warnings) this.log(`warning: ${label}: ${warning}`);
+    // The next events are committed already (with the completion); their files follow, as for posted ones.
+    for (const { event, outcome } of chained) {
+      if (outcome.status !== "accepted") continue;
+      writeEventFile(this.config.dataDir, event).catch((error) =>
+        this.log(`warning: could not write the event file for ${event.id}: ${describeError(error)}`),
       );
     }
   }
 
   /** Accepts an event: stored with one queued run per matching step, idempotent by event id. */
-  async dispatch(event: FlowEvent, depth = 0): Promise<DispatchResult> {
+  async dispatch(event: FlowEvent): Promise<DispatchResult> {
     const plan = this.catalog.plan(event, ACCEPT_FLOWS_MAX_AGE_MS);
-    const outcome = await this.queue.accept({ event, runs: plan.runs, skipped: plan.skipped, depth });
+    const outcome = await this.queue.accept({ event, runs: plan.runs, skipped: plan.skipped });
     if (outcome.status === "duplicate") return { ...outcome, matched: 0, skipped: [] };
     return { ...outcome, matched: plan.runs.length, skipped: plan.skipped };
   }
@@ -253,8 +246,6 @@ export class BackendService {
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     await this.queue.idle();
     await this.pool.stop(graceMs);
-    // Runs that finished during the grace period may have chained `next` events still committing.
-    await this.queue.idle();
     this.output.flush();
     expireLeases(this.db, {
       now: Date.now(),

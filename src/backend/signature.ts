@@ -42,6 +42,11 @@ export interface SignedRequest {
   method: string;
   pathAndQuery: string;
   body: Buffer;
+  /**
+   * Whether a body-only (webhook) signature is enough here. It binds neither endpoint nor time, so a
+   * captured one works anywhere, forever: only for accepting events, which is idempotent by id.
+   */
+  bodySignatureAllowed: boolean;
   signature?: string;
   timestamp?: string;
   /** Seconds since the epoch. */
@@ -60,8 +65,8 @@ export function signatureProblem(secret: string, request: SignedRequest): string
     const expected = signRequest(secret, request.method, request.pathAndQuery, timestamp, request.body);
     return sameSignature(expected, signature) ? undefined : `${SIGNATURE_HEADER} does not match the request`;
   }
-  if (request.method !== "POST") {
-    return `${request.method} requests must be signed with ${TIMESTAMP_HEADER} and a request signature`;
+  if (!request.bodySignatureAllowed) {
+    return `${request.method} ${request.pathAndQuery.split("?")[0]} needs a request signature (${TIMESTAMP_HEADER} header plus ${SIGNATURE_HEADER} over timestamp, method, path and body); body-only signatures are accepted on POST /events and /flow-events only`;
   }
   return sameSignature(signBody(secret, request.body), signature)
     ? undefined

@@ -2,14 +2,16 @@
 import { describeError } from "../errors.js";
 import { retryDelay } from "../store/backoff.js";
 import { type Claim, claimRun, nextQueuedAt } from "../store/claim-run.js";
-import { type AttemptOutcome, completeRun, type RunSettlement } from "../store/complete-run.js";
+import type { AttemptOutcome } from "../store/complete-run.js";
 import { heartbeat } from "../store/heartbeat.js";
 import { type Database, withSynchronous } from "../store/sqlite.js";
 import type { FlowResult, StepRun } from "../types.js";
+import { planChainedEvents } from "./chained-events.js";
 import { eventFilePath } from "./event-files.js";
 import type { Executor } from "./executors/executor.js";
 import type { FlowCatalog } from "./flow-catalog.js";
 import type { OutputBuffer } from "./output-buffer.js";
+import { type AttemptSettled, settleAttempt } from "./settle-attempt.js";
 
 export interface WorkerPoolOptions {
   db: Database;
@@ -21,9 +23,16 @@ export interface WorkerPoolOptions {
   concurrency: number;
   leaseMs: number;
   retryBackoffMs: number;
-  /** Every settlement of an attempt this pool ran (final or a retry), with the step's result. */
-  onSettled: (settlement: RunSettlement, claim: Claim, result: FlowResult | null) => void;
+  /** Every settlement of an attempt this pool ran (final or a retry), with the step's result and next events. */
+  onSettled: (settled: SettledAttempt) => void;
   log: (line: string) => void;
+}
+
+export interface SettledAttempt extends AttemptSettled {
+  claim: Claim;
+  result: FlowResult | null;
+  /** Next events the step asked for that were dropped, one line each. */
+  warnings: string[];
 }
 
 interface ActiveRun {
@@ -38,7 +47,8 @@ interface ActiveRun {
 const MAX_IDLE_MS = 60_000;
 
 export class WorkerPool {
-  private readonly active = new Map<string, ActiveRun>();
+  /** Keyed by attempt id: a run may be claimed again (after a lost lease) while its old attempt is still stopping. */
+  private readonly active = new Map<number, ActiveRun>();
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
 
@@ -48,6 +58,15 @@ export class WorkerPool {
     return this.active.size;
   }
 
+  /** The attempts this pool is executing: alive whatever their lease says, so they are never expired under it. */
+  get liveAttempts(): ReadonlySet<number> {
+    return new Set(this.active.keys());
+  }
+
+  private activeRunIds(): string[] {
+    return [...this.active.values()].map((active) => active.claim.runId);
+  }
+
   /** Claims as many runs as there are free slots; called on new work and whenever a slot frees up. */
   wake(): void {
     if (this.stopped) return;
@@ -55,7 +74,8 @@ export class WorkerPool {
     while (this.active.size < this.options.concurrency) {
       let claim: Claim | undefined;
       try {
-        claim = withSynchronous(db, "NORMAL", () => claimRun(db, { workerId, leaseMs, now: Date.now() }));
+        const exclude = this.activeRunIds();
+        claim = withSynchronous(db, "NORMAL", () => claimRun(db, { workerId, leaseMs, now: Date.now(), exclude }));
       } catch (error) {
         this.options.log(`error: could not claim a run: ${describeError(error)}`);
         break;
@@ -70,7 +90,7 @@ export class WorkerPool {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.stopped || this.active.size >= this.options.concurrency) return;
-    const at = nextQueuedAt(this.options.db);
+    const at = nextQueuedAt(this.options.db, this.activeRunIds());
     if (at === undefined) return;
     const delay = Math.min(MAX_IDLE_MS, Math.max(0, at - Date.now()));
     this.timer = setTimeout(() => this.wake(), delay);
@@ -78,21 +98,24 @@ export class WorkerPool {
 
   /** Kills a run this pool is executing; false when it is not running here. */
   cancel(runId: string): boolean {
-    const active = this.active.get(runId);
-    if (!active) return false;
-    active.stop ??= "cancel";
-    active.controller.abort(new Error("canceled"));
-    return true;
+    let found = false;
+    for (const active of this.active.values()) {
+      if (active.claim.runId !== runId) continue;
+      active.stop ??= "cancel";
+      active.controller.abort(new Error("canceled"));
+      found = true;
+    }
+    return found;
   }
 
   private start(claim: Claim): void {
     const controller = new AbortController();
     const active: ActiveRun = { claim, controller, done: Promise.resolve() };
-    this.active.set(claim.runId, active);
+    this.active.set(claim.attemptId, active);
     active.done = this.execute(active)
       .catch((error) => this.options.log(`error: run ${claim.runId}: ${describeError(error)}`))
       .finally(() => {
-        this.active.delete(claim.runId);
+        this.active.delete(claim.attemptId);
         this.options.output.done(claim.attemptId);
         this.wake();
       });
@@ -150,23 +173,17 @@ export class WorkerPool {
       return;
     }
     const outcome = outcomeOf(active, run, claim);
-    // The last output and the result share one commit. Worker bookkeeping commits without fsync
-    // (synchronous=NORMAL): at ~1.5 ms per fsync under load, three per run cost a fifth of the
-    // throughput of no-op runs (bench P5). A machine crash may lose the newest transitions; the run
-    // is then recovered as interrupted, never lost. Accepted events stay fully synced.
-    const settlement = withSynchronous(db, "NORMAL", () =>
-      db.transaction(() => {
-        output.flush();
-        return completeRun(db, {
-          attemptId: claim.attemptId,
-          leaseToken: claim.leaseToken,
-          outcome,
-          now: Date.now(),
-          retryDelayMs: (attempt) => retryDelay(this.options.retryBackoffMs, attempt),
-        });
-      })(),
-    );
-    if (settlement) this.options.onSettled(settlement, claim, outcome.result);
+    const chain =
+      outcome.status === "completed"
+        ? planChainedEvents(claim, outcome.result, this.options.catalog)
+        : { events: [], warnings: [] };
+    const settled = settleAttempt(db, output, {
+      claim,
+      outcome,
+      chain,
+      retryDelayMs: (attempt) => retryDelay(this.options.retryBackoffMs, attempt),
+    });
+    if (settled) this.options.onSettled({ ...settled, claim, result: outcome.result, warnings: chain.warnings });
   }
 
   /**

@@ -1,6 +1,6 @@
 // The `codex-flows backend` actions: serve, exec-step and backup work locally; the rest ask the service over HTTP.
-import { resolveServeConfig, type ServeFlags } from "../backend/config.js";
-import { BackendClient } from "../client/backend-client.js";
+import { resolveLocation, resolveServeConfig, type ServeFlags } from "../backend/config.js";
+import { BackendClient, pathSegment } from "../client/backend-client.js";
 import { waitForRuns } from "../client/wait-for-runs.js";
 import { UsageError } from "../errors.js";
 import { readEvent } from "../event.js";
@@ -91,7 +91,7 @@ export async function backendAction(action: string, args: string[], flags: Backe
       return value;
     };
     return execStep({
-      cwd: resolveServeConfig({ cwd: flags.cwd }).cwd,
+      cwd: resolveLocation({ cwd: flags.cwd }).cwd,
       flow: need(flags.flow, "flow"),
       step: need(flags.step, "step"),
       eventFile: need(flags.event, "event"),
@@ -102,10 +102,7 @@ export async function backendAction(action: string, args: string[], flags: Backe
     if (!flags.out)
       throw new UsageError("backend backup needs --out DIR", { hint: "codex-flows backend backup --out DIR" });
     const { backupDataDir } = await import("../backend/backup-data-dir.js");
-    const report = await backupDataDir(
-      resolveServeConfig({ cwd: flags.cwd, dataDir: flags.dataDir }).dataDir,
-      flags.out,
-    );
+    const report = await backupDataDir(resolveLocation({ cwd: flags.cwd, dataDir: flags.dataDir }).dataDir, flags.out);
     if (flags.json) print(report);
     else console.log(`backed up ${report.events} event(s) and the database to ${report.out}`);
     return EXIT_OK;
@@ -121,7 +118,7 @@ export async function backendAction(action: string, args: string[], flags: Backe
     }
     case "replay-event": {
       const id = oneArg(args, "event-id", action);
-      const { body } = await client.send<Accepted>("POST", `/events/${encodeURIComponent(id)}/replay`, {});
+      const { body } = await client.send<Accepted>("POST", `/events/${pathSegment(id)}/replay`, {});
       return reportAccepted(client, flags, body, `replay ${body.replay ?? ""} of`);
     }
     case "list-events": {
@@ -138,7 +135,7 @@ export async function backendAction(action: string, args: string[], flags: Backe
       const id = oneArg(args, "event-id", action);
       const { body } = await client.send<{ event: EventRecord; runs: RunRecord[] }>(
         "GET",
-        `/events/${encodeURIComponent(id)}`,
+        `/events/${pathSegment(id)}`,
       );
       if (flags.json) print(body);
       else for (const line of formatEventDetail(body.event, body.runs)) console.log(line);
@@ -156,14 +153,14 @@ export async function backendAction(action: string, args: string[], flags: Backe
     }
     case "show-run": {
       const id = oneArg(args, "run-id", action);
-      const { body } = await client.send<{ run: RunDetail }>("GET", `/runs/${encodeURIComponent(id)}`);
+      const { body } = await client.send<{ run: RunDetail }>("GET", `/runs/${pathSegment(id)}`);
       if (flags.json) print(body);
       else for (const line of formatRunDetail(body.run)) console.log(line);
       return EXIT_OK;
     }
     case "cancel-run": {
       const id = oneArg(args, "run-id", action);
-      const { body } = await client.send<{ run: RunRecord }>("POST", `/runs/${encodeURIComponent(id)}/cancel`, {});
+      const { body } = await client.send<{ run: RunRecord }>("POST", `/runs/${pathSegment(id)}/cancel`, {});
       if (flags.json) print(body);
       else console.log(formatRunLine(body.run));
       return EXIT_OK;

@@ -1,5 +1,5 @@
 // The HTTP client the CLI uses to talk to a running backend; it signs every request when a secret is set.
-import { request } from "undici";
+import { type Dispatcher, getGlobalDispatcher } from "undici";
 import { type ClientConfig, resolveClientConfig } from "../backend/config.js";
 import { SIGNATURE_HEADER, signRequest, TIMESTAMP_HEADER } from "../backend/signature.js";
 import { BackendError } from "../errors.js";
@@ -7,6 +7,12 @@ import { BackendError } from "../errors.js";
 export interface BackendAnswer<T> {
   status: number;
   body: T;
+}
+
+/** A path segment for an id: percent-encoded, and never a bare `.` or `..`, which proxies would resolve. */
+export function pathSegment(id: string): string {
+  const encoded = encodeURIComponent(id);
+  return /^\.+$/.test(encoded) ? encoded.replaceAll(".", "%2E") : encoded;
 }
 
 /** Thrown for an HTTP error answer; `status` lets callers tell "not found" from a refused signature. */
@@ -37,24 +43,27 @@ export class BackendClient {
     path: string,
     body?: unknown,
   ): Promise<BackendAnswer<T>> {
-    const target = new URL(`${this.config.url}${path}`);
+    // The path goes out as given: a URL object would resolve `.` and `..` segments (event ids may be
+    // exactly that) and the request would reach another endpoint.
+    const base = new URL(this.config.url);
+    const fullPath = `${base.pathname.replace(/\/+$/, "")}${path}`;
     const payload = body === undefined ? (method === "POST" ? "{}" : "") : JSON.stringify(body);
     const headers: Record<string, string> = { accept: "application/json" };
     if (method === "POST") headers["content-type"] = "application/json";
     if (this.config.secret !== undefined) {
       const timestamp = String(Math.floor(Date.now() / 1000));
       headers[TIMESTAMP_HEADER] = timestamp;
-      headers[SIGNATURE_HEADER] = signRequest(
-        this.config.secret,
-        method,
-        `${target.pathname}${target.search}`,
-        timestamp,
-        payload,
-      );
+      headers[SIGNATURE_HEADER] = signRequest(this.config.secret, method, fullPath, timestamp, payload);
     }
-    let answer: Awaited<ReturnType<typeof request>>;
+    let answer: Dispatcher.ResponseData;
     try {
-      answer = await request(target, { method, headers, body: method === "POST" ? payload : undefined });
+      answer = await getGlobalDispatcher().request({
+        origin: base.origin,
+        path: fullPath,
+        method,
+        headers,
+        body: method === "POST" ? payload : undefined,
+      });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       throw new BackendError(`no codex-flows backend is answering at ${this.config.url} (${code})`, {

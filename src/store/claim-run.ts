@@ -7,6 +7,11 @@ export interface ClaimOptions {
   workerId: string;
   leaseMs: number;
   now: number;
+  /**
+   * Runs the caller is still executing (an attempt whose lease was lost but whose step is still being
+   * stopped): never claimed again until that is over, so one run never has two live steps.
+   */
+  exclude?: readonly string[];
 }
 
 /** Everything a worker needs to execute a claimed run and later prove it owns the attempt. */
@@ -15,6 +20,8 @@ export interface Claim {
   eventId: string;
   flow: string;
   step: string;
+  /** 0 for the run made when the event was accepted, n for the n-th replay's. */
+  replay: number;
   attemptId: number;
   attemptNumber: number;
   maxAttempts: number;
@@ -29,23 +36,27 @@ interface QueuedRow {
   event_id: string;
   flow: string;
   step: string;
+  replay: number;
   attempt_count: number;
   max_attempts: number;
   body: string;
   depth: number;
 }
 
-const NEXT_QUEUED = `SELECT runs.id, runs.event_id, runs.flow, runs.step, runs.attempt_count, runs.max_attempts,
+const NEXT_QUEUED = `SELECT runs.id, runs.event_id, runs.flow, runs.step, runs.replay, runs.attempt_count, runs.max_attempts,
     events.body, events.depth
   FROM runs JOIN events ON events.id = runs.event_id
-  WHERE runs.status = 'queued' AND runs.available_at <= ? ORDER BY runs.seq LIMIT 1`;
+  WHERE runs.status = 'queued' AND runs.available_at <= ?
+    AND runs.id NOT IN (SELECT value FROM json_each(?))
+  ORDER BY runs.seq LIMIT 1`;
 
 /** Claims one run, or returns undefined when nothing is ready. BEGIN IMMEDIATE, so two claimers never race. */
 export function claimRun(db: Database, options: ClaimOptions): Claim | undefined {
   const { workerId, leaseMs, now } = options;
+  const exclude = JSON.stringify(options.exclude ?? []);
   return db
     .transaction((): Claim | undefined => {
-      const row = statement(db, NEXT_QUEUED).get(now) as QueuedRow | undefined;
+      const row = statement(db, NEXT_QUEUED).get(now, exclude) as QueuedRow | undefined;
       if (!row) return undefined;
       const attemptNumber = row.attempt_count + 1;
       statement(
@@ -65,6 +76,7 @@ export function claimRun(db: Database, options: ClaimOptions): Claim | undefined
         eventId: row.event_id,
         flow: row.flow,
         step: row.step,
+        replay: row.replay,
         attemptId: Number(attempt.lastInsertRowid),
         attemptNumber,
         maxAttempts: row.max_attempts,
@@ -77,10 +89,14 @@ export function claimRun(db: Database, options: ClaimOptions): Claim | undefined
     .immediate();
 }
 
-/** When the next queued run becomes claimable (a retry waiting out its backoff), or undefined if none is queued. */
-export function nextQueuedAt(db: Database): number | undefined {
-  const row = statement(db, "SELECT MIN(available_at) AS at FROM runs WHERE status = 'queued'").get() as {
-    at: number | null;
-  };
+/**
+ * When the next queued run becomes claimable (a retry waiting out its backoff), or undefined if none
+ * is queued; runs in `exclude` do not count.
+ */
+export function nextQueuedAt(db: Database, exclude: readonly string[] = []): number | undefined {
+  const row = statement(
+    db,
+    "SELECT MIN(available_at) AS at FROM runs WHERE status = 'queued' AND id NOT IN (SELECT value FROM json_each(?))",
+  ).get(JSON.stringify(exclude)) as { at: number | null };
   return row.at ?? undefined;
 }

@@ -8,6 +8,12 @@ export interface ExpireLeasesInput {
   reason: string;
   /** Also interrupt open attempts of these workers, whatever their lease says (a crashed local service). */
   deadWorker?: (workerId: string) => boolean;
+  /**
+   * Attempts the caller is running right now and heartbeats itself: never expired, whatever their
+   * lease says. A service that was paused (SIGSTOP, a suspended laptop) wakes with its own leases
+   * run out; interrupting them would start a second copy of a step that is still running.
+   */
+  liveAttempts?: ReadonlySet<number>;
   retryDelayMs: (failedAttempt: number) => number;
 }
 
@@ -38,6 +44,7 @@ export function expireLeases(db: Database, input: ExpireLeasesInput): ExpiredAtt
       const error = `interrupted: ${input.reason}`;
       const expired: ExpiredAttempt[] = [];
       for (const attempt of open) {
+        if (input.liveAttempts?.has(attempt.id)) continue;
         if (attempt.lease_expires_at > input.now && !input.deadWorker?.(attempt.worker_id)) continue;
         statement(db, "UPDATE attempts SET status = 'interrupted', error = ?, finished_at = ? WHERE id = ?").run(
           error,

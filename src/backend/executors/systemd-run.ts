@@ -1,11 +1,12 @@
 // The `systemd-run` executor: each step runs in a transient `systemd-run --user --wait --collect` unit.
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { killGroup, spawnGroup } from "../../process-tree.js";
 import { stderrTail } from "../../result.js";
 import { TailBuffer } from "../../tail-buffer.js";
 import type { FlowResult, StepRun } from "../../types.js";
+import { repairEventFile } from "../event-files.js";
 import { type ExecutionJob, type Executor, isServiceVariable, runVariables, stepEnvironment } from "./executor.js";
 
 export interface SystemdRunOptions {
@@ -92,11 +93,9 @@ export function systemdRunExecutor(options: SystemdRunOptions): Executor {
     name: "systemd-run",
     run(job, io) {
       mkdirSync(resultsDir, { recursive: true });
-      // The unit reads the event from its file; one deleted by hand is rebuilt from the stored event.
-      if (!existsSync(job.eventFile)) {
-        writeFileSync(`${job.eventFile}.tmp`, JSON.stringify(job.event));
-        renameSync(`${job.eventFile}.tmp`, job.eventFile);
-      }
+      // The unit reads the event from its file; one deleted by hand or damaged by a power loss is
+      // rewritten from the stored event.
+      repairEventFile(job.eventFile, job.event);
       const unit = unitName(job);
       const resultFile = join(resultsDir, `${unit}.json`);
       rmSync(resultFile, { force: true });
