@@ -1,14 +1,22 @@
 // Durability: idempotency under concurrent duplicates, kill -9 and restart, SIGTERM grace, backup and restore.
 import { existsSync, readFileSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, expect, onTestFinished, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { eventFilePath } from "../src/backend/event-files.js";
 import { claimRun } from "../src/store/claim-run.js";
 import { insertEvent } from "../src/store/insert-event.js";
 import { DATABASE_FILE, openStore } from "../src/store/open-store.js";
-import { api, eventually, finishedRuns, processGone, slowPids, startBackend, tempDir } from "./backend-helpers.js";
+import {
+  api,
+  eventually,
+  finishedRuns,
+  processGone,
+  rawConnection,
+  slowPids,
+  startBackend,
+  tempDir,
+} from "./backend-helpers.js";
 import { runCli } from "./helpers.js";
 
 describe("backend durability", () => {
@@ -172,15 +180,8 @@ describe("shutdown", () => {
     // Headers and half the body go out before the signal, so the connection is busy, not idle, and
     // the server's close() leaves it open; the request completes after the service began stopping.
     const body = JSON.stringify({ id: "too-late", type: "demo.echo", payload: { message: "x" } });
-    const { hostname, port } = new URL(backend.url);
-    const socket = connect(Number(port), hostname);
-    onTestFinished(() => {
-      socket.destroy();
-    });
-    let answer = "";
-    socket.setEncoding("utf8").on("data", (text: string) => {
-      answer += text;
-    });
+    const { hostname } = new URL(backend.url);
+    const { socket, answer } = rawConnection(backend.url);
     socket.write(
       `POST /events HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
     );
@@ -188,9 +189,9 @@ describe("shutdown", () => {
     const exited = backend.stop("SIGTERM");
     await eventually(() => /SIGTERM: no new work/.test(backend.stderr()) || undefined, 5_000, "the SIGTERM log line");
     socket.write(body.slice(10));
-    await eventually(() => answer.includes("\r\n\r\n{") || undefined, 5_000, "an answer");
-    expect(answer).toMatch(/^HTTP\/1\.1 503 /);
-    expect(answer).toContain('"error":"the service is stopping; retry once it is back"');
+    await eventually(() => answer().includes("\r\n\r\n{") || undefined, 5_000, "an answer");
+    expect(answer()).toMatch(/^HTTP\/1\.1 503 /);
+    expect(answer()).toContain('"error":"the service is stopping; retry once it is back"');
     expect(await exited).toBe(0);
 
     const restarted = await startBackend({ project: backend.project, dataDir: backend.dataDir });

@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
+import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { onTestFinished } from "vitest";
@@ -230,3 +231,18 @@ export async function slowPids(pidFile: string): Promise<{ step: number; grandch
 }
 
 export { tempDir };
+
+/** A raw TCP connection to the service, for requests a client library would not send; closed when the test ends. */
+export function rawConnection(url: string): { socket: Socket; answer: () => string } {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  onTestFinished(() => {
+    socket.destroy();
+  });
+  let answer = "";
+  socket.setEncoding("utf8").on("data", (text: string) => {
+    answer += text;
+  });
+  socket.on("error", () => {});
+  return { socket, answer: () => answer };
+}

@@ -1,8 +1,8 @@
 // Hostile or odd input against a real service: deep JSON, dot and control-character ids, huge and abandoned bodies.
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, expect, onTestFinished, test } from "vitest";
-import { api, eventually, finishedRuns, rawApi, startBackend } from "./backend-helpers.js";
+import { describe, expect, test } from "vitest";
+import { api, eventually, finishedRuns, rawApi, rawConnection, startBackend } from "./backend-helpers.js";
 import { runCli } from "./helpers.js";
 
 const nested = (open: string, close: string, depth: number, inner = "1") =>
@@ -91,27 +91,19 @@ describe("backend input", () => {
 
   test("a body past 64 MiB gets a 413 answer, and the service carries on", async () => {
     const backend = await startBackend();
-    const { hostname, port } = new URL(backend.url);
-    const socket = connect(Number(port), hostname);
-    onTestFinished(() => {
-      socket.destroy();
-    });
-    let answer = "";
-    socket.setEncoding("utf8").on("data", (text: string) => {
-      answer += text;
-    });
-    socket.on("error", () => {});
+    const { hostname } = new URL(backend.url);
+    const { socket, answer } = rawConnection(backend.url);
     const total = 80 * 1024 * 1024;
     socket.write(
       `POST /events HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: ${total}\r\n\r\n`,
     );
     const chunk = Buffer.alloc(1024 * 1024, "x");
-    for (let sent = 0; sent < total && answer === "" && !socket.destroyed; sent += chunk.length) {
+    for (let sent = 0; sent < total && answer() === "" && !socket.destroyed; sent += chunk.length) {
       if (!socket.write(chunk)) await new Promise((resolve) => socket.once("drain", resolve).once("close", resolve));
     }
-    await eventually(() => answer.includes("\r\n\r\n{") || socket.destroyed, 10_000, "an answer or a closed socket");
-    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
-    expect(answer).toContain("larger than the limit of 1048576 bytes");
+    await eventually(() => answer().includes("\r\n\r\n{") || socket.destroyed, 10_000, "an answer or a closed socket");
+    expect(answer()).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer()).toContain("larger than the limit of 1048576 bytes");
     expect((await api(backend.url, "POST", "/events", { id: "after", type: "nothing.listens" })).status).toBe(202);
     expect(backend.stderr()).not.toMatch(/error:/);
   });
