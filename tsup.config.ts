@@ -13,7 +13,7 @@ const shared: Options = {
 export default defineConfig([
   {
     ...shared,
-    entry: { index: "src/index.ts", step: "src/step.ts" },
+    entry: { index: "src/index.ts", step: "src/step/index.ts" },
     format: ["esm"],
     dts: true,
     splitting: true,

@@ -1,4 +1,4 @@
-// Precompiles schemas/*.schema.json into src/generated/contract-validators.js with Ajv's standalone code,
+// Precompiles schemas/*.schema.json into src/schema/generated/contract-validators.js with Ajv's standalone code,
 // so validating events, manifests and results never pays Ajv's compile cost at CLI start-up.
 // Usage: node codegen/contract-validators.mjs [--check]   (--check exits 1 when the file is stale)
 import { readFileSync, writeFileSync } from "node:fs";
@@ -11,8 +11,8 @@ const Ajv = require("ajv");
 const standaloneCode = require("ajv/dist/standalone").default;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const target = join(root, "src", "generated", "contract-validators.js");
-const declarations = join(root, "src", "generated", "contract-validators.d.ts");
+const target = join(root, "src", "schema", "generated", "contract-validators.js");
+const declarations = join(root, "src", "schema", "generated", "contract-validators.d.ts");
 const contracts = {
   manifest: "flow.schema.json",
   event: "flow-event.schema.json",
@@ -21,7 +21,7 @@ const contracts = {
 };
 
 export function generate() {
-  // Same options as src/json-schema.ts createAjv, so precompiled and runtime validators agree.
+  // Same options as src/schema/json-schema.ts createAjv, so precompiled and runtime validators agree.
   const ajv = new Ajv({ allErrors: true, strict: false, code: { source: true, esm: true, lines: true } });
   const ids = {};
   for (const [name, file] of Object.entries(contracts)) {

@@ -1,4 +1,4 @@
-// codex-flows' own contract types (src/contracts.gen.ts) from schemas/*.schema.json, the files ajv validates with.
+// codex-flows' own contract types (src/core/contracts.gen.ts) from schemas/*.schema.json, the files ajv validates with.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { GeneratedFile } from "./flow-file.js";
@@ -6,7 +6,7 @@ import { GENERATED_HEADER } from "./flow-file.js";
 import { compileTypes, fileRef } from "./payload-types.js";
 import { SchemaSource } from "./schema-source.js";
 
-export const CONTRACTS_FILE = join("src", "contracts.gen.ts");
+export const CONTRACTS_FILE = join("src", "core", "contracts.gen.ts");
 
 /** True in the codex-flows repository itself: its package.json is named codex-flows and it has schemas/. */
 export function hasContracts(cwd: string): boolean {
@@ -19,8 +19,8 @@ export function hasContracts(cwd: string): boolean {
 }
 
 /**
- * Generates `src/contracts.gen.ts`: one type per `schemas/*.schema.json` (named by its title), and a
- * `Contracts` interface naming each by file. src/types.ts builds the engine's types on these.
+ * Generates `src/core/contracts.gen.ts`: one type per `schemas/*.schema.json` (named by its title), and a
+ * `Contracts` interface naming each by file. src/core/types.ts builds the engine's types on these.
  */
 export async function generateContracts(cwd: string): Promise<GeneratedFile> {
   const dir = join(cwd, "schemas");

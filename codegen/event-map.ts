@@ -1,6 +1,6 @@
 // The project-level generated file: FlowEventMap, event type -> payload type, for code that fires events.
 import { join, relative, sep } from "node:path";
-import type { FlowDefinition } from "../src/types.js";
+import type { FlowDefinition } from "../src/core/types.js";
 import { FLOW_FILE, GENERATED_HEADER, type GeneratedFile, stepTypeNames } from "./flow-file.js";
 import { camelCase, propertyKey, uniqueNames } from "./names.js";
 

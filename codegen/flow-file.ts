@@ -1,8 +1,8 @@
 // One flow's generated file (flow.gen.ts): payload interfaces, the config type, and per-step event and context types.
 import { join, relative } from "node:path";
-import { FlowConfigError } from "../src/errors.js";
-import { payloadValidator } from "../src/payload-schema.js";
-import type { FlowDefinition } from "../src/types.js";
+import { FlowConfigError } from "../src/core/errors.js";
+import type { FlowDefinition } from "../src/core/types.js";
+import { payloadValidator } from "../src/schema/payload-schema.js";
 import { configSchema } from "./config-type.js";
 import { pascalCase } from "./names.js";
 import { compileTypes, declaredNames, fileRef } from "./payload-types.js";

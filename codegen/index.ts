@@ -1,10 +1,10 @@
 // `codex-flows codegen`: every discovered flow's flow.gen.ts, the project's FlowEventMap, and (in this repo) the contracts.
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { discoverFlows, FLOW_SOURCES } from "../src/discover.js";
-import { describeError, FlowError } from "../src/errors.js";
-import { loadFlow } from "../src/manifest.js";
-import type { DiscoveryProblem, FlowDefinition } from "../src/types.js";
+import { describeError, FlowError } from "../src/core/errors.js";
+import type { DiscoveryProblem, FlowDefinition } from "../src/core/types.js";
+import { discoverFlows, FLOW_SOURCES } from "../src/engine/discover.js";
+import { loadFlow } from "../src/engine/manifest.js";
 import { generateContracts, hasContracts } from "./contracts.js";
 import { generateEventMap } from "./event-map.js";
 import { type GeneratedFile, generateFlowFile } from "./flow-file.js";

@@ -1,6 +1,6 @@
 // Running json-schema-to-typescript with codex-flows' settings; loaded lazily, only by the codegen command.
 import { pathToFileURL } from "node:url";
-import { FlowConfigError, FlowError } from "../src/errors.js";
+import { FlowConfigError, FlowError } from "../src/core/errors.js";
 import type { SchemaSource } from "./schema-source.js";
 
 /** The library pulls in prettier, which costs hundreds of milliseconds: load it on first use only. */

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { FlowConfigError } from "../src/errors.js";
+import { FlowConfigError } from "../src/core/errors.js";
 import { typeNameOfFile } from "./names.js";
 
 type Schema = Record<string, unknown>;

@@ -5,7 +5,7 @@ import { version } from "../package.json";
 import { registerBackend } from "./cli/backend-command.js";
 import { registerCodegen } from "./cli/codegen-command.js";
 import { projectDir } from "./cli/project-dir.js";
-import { describeError, FlowError, UsageError } from "./errors.js";
+import { describeError, FlowError, UsageError } from "./core/errors.js";
 
 const EXIT_USAGE = 2;
 

@@ -1,5 +1,8 @@
 // codex-flows' public API: discovery, matching, running and firing, plus the types flow authors and runners use.
-export { type Discovery, discoverFlows, FLOW_SOURCES, findFlow } from "./discover.js";
+
+export { describeError, EventError, FlowConfigError, FlowError, RunnerError, UsageError } from "./core/errors.js";
+export * from "./core/types.js";
+export { type Discovery, discoverFlows, FLOW_SOURCES, findFlow } from "./engine/discover.js";
 export {
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_DEPTH,
@@ -7,14 +10,21 @@ export {
   type FireOptions,
   type FireReport,
   fire,
-} from "./engine.js";
-export { describeError, EventError, FlowConfigError, FlowError, RunnerError, UsageError } from "./errors.js";
-export { normalizeEvent, parseEvent, readEvent } from "./event.js";
-export { EXIT_ATTENTION, EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from "./exit-code.js";
-export { DEFAULT_TIMEOUT_MS, loadFlow } from "./manifest.js";
-export { type MatchResult, matchEvent, matchStep, type StepMatch } from "./match.js";
-export { findResultLine, parseResultLine, RESULT_PREFIX, resultFromOutput } from "./result.js";
-export { buildContext, type RunStepOptions, runStep } from "./run-step.js";
+} from "./engine/engine.js";
+export { normalizeEvent, parseEvent, readEvent } from "./engine/event.js";
+export { EXIT_ATTENTION, EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from "./engine/exit-code.js";
+export { DEFAULT_TIMEOUT_MS, loadFlow } from "./engine/manifest.js";
+export { type MatchResult, matchEvent, matchStep, type StepMatch } from "./engine/match.js";
+export { buildContext, type RunStepOptions, runStep } from "./engine/run-step.js";
+export { BUILTIN_RUNNERS, loadRunner } from "./engine/runner-registry.js";
+export {
+  createFire,
+  type EventFields,
+  type TypedFire,
+  type TypedFireOptions,
+  type TypedFireReport,
+} from "./engine/typed-fire.js";
+export { findResultLine, parseResultLine, RESULT_PREFIX, resultFromOutput } from "./runner/result.js";
 export {
   defineRunner,
   type OutputSink,
@@ -24,13 +34,4 @@ export {
   type RunnerIO,
   type RunnerOutput,
   type StepInvocation,
-} from "./runner.js";
-export { BUILTIN_RUNNERS, loadRunner } from "./runner-registry.js";
-export {
-  createFire,
-  type EventFields,
-  type TypedFire,
-  type TypedFireOptions,
-  type TypedFireReport,
-} from "./typed-fire.js";
-export * from "./types.js";
+} from "./runner/runner.js";

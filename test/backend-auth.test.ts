@@ -1,6 +1,6 @@
 // Signatures on every endpoint of a backend started with a secret; the secret never leaks.
 import { describe, expect, test } from "vitest";
-import { signRequest } from "../src/backend/signature.js";
+import { signRequest } from "../src/wire/signature.js";
 import { api, finishedRuns, startBackend } from "./backend-helpers.js";
 import { runCli } from "./helpers.js";
 

@@ -2,8 +2,8 @@
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { resolveClientConfig, resolveServeConfig } from "../src/backend/config.js";
-import { signatureProblem, signBody, signRequest } from "../src/backend/signature.js";
 import { rawFlag } from "../src/cli/backend-command.js";
+import { signatureProblem, signBody, signRequest } from "../src/wire/signature.js";
 
 describe("backend config", () => {
   test("defaults, then environment, then flags", () => {

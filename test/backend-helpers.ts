@@ -6,7 +6,7 @@ import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { onTestFinished } from "vitest";
-import { signBody, signRequest } from "../src/backend/signature.js";
+import { signBody, signRequest } from "../src/wire/signature.js";
 import { CLI, copyFixture, tempDir } from "./helpers.js";
 
 export interface Backend {

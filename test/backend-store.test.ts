@@ -1,6 +1,7 @@
 // The backend's SQLite store, operation by operation, against real database files.
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import type { FlowEvent } from "../src/core/types.js";
 import { appendOutput } from "../src/store/append-output.js";
 import { backupDatabase } from "../src/store/backup.js";
 import { claimRun, nextQueuedAt } from "../src/store/claim-run.js";
@@ -16,7 +17,6 @@ import { MIGRATIONS } from "../src/store/migrations.js";
 import { openStore } from "../src/store/open-store.js";
 import { requestCancel } from "../src/store/request-cancel.js";
 import type { Database } from "../src/store/sqlite.js";
-import type { FlowEvent } from "../src/types.js";
 import { tempDir } from "./helpers.js";
 
 const noDelay = () => 0;

@@ -2,9 +2,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { discoverFlows, findFlow } from "../src/discover.js";
-import { runStep } from "../src/run-step.js";
-import type { FlowEvent } from "../src/types.js";
+import type { FlowEvent } from "../src/core/types.js";
+import { discoverFlows, findFlow } from "../src/engine/discover.js";
+import { runStep } from "../src/engine/run-step.js";
 import { FIXTURES, jsonOf, ROOT, runCli, tempDir, writeEvent } from "./helpers.js";
 import { isAlive, waitFor } from "./process-helpers.js";
 

@@ -1,8 +1,8 @@
 // Test helpers for the code-mode runner: the stand-in app-server as a command, a clean environment, its log.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { discoverFlows, findFlow } from "../src/discover.js";
-import type { FlowDefinition, StepDefinition } from "../src/types.js";
+import type { FlowDefinition, StepDefinition } from "../src/core/types.js";
+import { discoverFlows, findFlow } from "../src/engine/discover.js";
 import { FIXTURES, tempDir } from "./helpers.js";
 
 export const PROJECT = join(FIXTURES, "code-mode-project");

@@ -3,7 +3,7 @@ import { createInterface } from "node:readline";
 import { PassThrough } from "node:stream";
 import { describe, expect, test } from "vitest";
 import { JsonRpcClient, type JsonRpcClientOptions } from "../runners/code-mode/json-rpc-client.js";
-import { RpcError } from "../src/errors.js";
+import { RpcError } from "../src/core/errors.js";
 
 type Message = Record<string, unknown> & { id?: unknown; method?: string };
 

@@ -5,9 +5,9 @@ import { describe, expect, test } from "vitest";
 import { version } from "../package.json";
 import { APP_SERVER_ARGS } from "../runners/code-mode/app-server-command.js";
 import { prelude } from "../runners/code-mode/prelude.js";
-import { normalizeEvent } from "../src/event.js";
-import { buildContext, runStep } from "../src/run-step.js";
-import type { OutputStream } from "../src/runner.js";
+import { normalizeEvent } from "../src/engine/event.js";
+import { buildContext, runStep } from "../src/engine/run-step.js";
+import type { OutputStream } from "../src/runner/runner.js";
 import { cleanEnv, demoFlow, demoStep, fakeServer, methodsReceived, PROJECT, readLog } from "./code-mode-helpers.js";
 import { isAlive } from "./process-helpers.js";
 

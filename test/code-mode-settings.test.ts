@@ -8,7 +8,7 @@ import {
 } from "../runners/code-mode/app-server-command.js";
 import { codeModeEnabled, gateReason, inCodeMode } from "../runners/code-mode/gate.js";
 import { codeModeRunner } from "../runners/code-mode/index.js";
-import { loadRunner } from "../src/runner-registry.js";
+import { loadRunner } from "../src/engine/runner-registry.js";
 import { PROJECT } from "./code-mode-helpers.js";
 
 describe("the gate", () => {

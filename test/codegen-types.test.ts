@@ -23,7 +23,7 @@ function tsconfig(): string {
       isolatedModules: true,
       verbatimModuleSyntax: true,
       noEmit: true,
-      paths: { "codex-flows": [join(ROOT, "src/index.ts")], "codex-flows/step": [join(ROOT, "src/step.ts")] },
+      paths: { "codex-flows": [join(ROOT, "src/index.ts")], "codex-flows/step": [join(ROOT, "src/step/index.ts")] },
     },
     include: ["**/*.ts"],
   });

@@ -130,14 +130,14 @@ describe("bad schemas", () => {
 });
 
 describe("the project's own contracts", () => {
-  test("src/contracts.gen.ts is what codegen makes of schemas/", async () => {
+  test("src/core/contracts.gen.ts is what codegen makes of schemas/", async () => {
     const dir = tempDir();
     writeFiles(dir, { "package.json": JSON.stringify({ name: "codex-flows" }) });
     cpSync(join(ROOT, "schemas"), join(dir, "schemas"), { recursive: true });
     const run = await runCli(["codegen", "--cwd", dir]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("wrote src/contracts.gen.ts");
-    expect(read(dir, "src/contracts.gen.ts")).toBe(read(ROOT, "src/contracts.gen.ts"));
+    expect(run.stdout).toContain("wrote src/core/contracts.gen.ts");
+    expect(read(dir, "src/core/contracts.gen.ts")).toBe(read(ROOT, "src/core/contracts.gen.ts"));
     // No flow folders, so no event map (and no flows/ folder made for it).
     expect(existsSync(join(dir, "flows"))).toBe(false);
   });

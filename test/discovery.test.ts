@@ -1,8 +1,8 @@
 // Discovery and manifest validation against fixture projects: precedence, order, every manifest error.
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { discoverFlows } from "../src/discover.js";
-import { DEFAULT_TIMEOUT_MS } from "../src/manifest.js";
+import { discoverFlows } from "../src/engine/discover.js";
+import { DEFAULT_TIMEOUT_MS } from "../src/engine/manifest.js";
 import { FIXTURES, jsonOf, runCli, tempDir, writeEvent, writeFiles } from "./helpers.js";
 
 const precedence = join(FIXTURES, "precedence");

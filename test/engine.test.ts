@@ -2,9 +2,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { discoverFlows } from "../src/discover.js";
-import { fire } from "../src/engine.js";
-import { normalizeEvent } from "../src/event.js";
+import { discoverFlows } from "../src/engine/discover.js";
+import { fire } from "../src/engine/engine.js";
+import { normalizeEvent } from "../src/engine/event.js";
 import { FIXTURES, jsonOf, runCli, tempDir, writeEvent } from "./helpers.js";
 
 const project = join(FIXTURES, "outcomes");

@@ -2,9 +2,9 @@
 // app-server): the context arrives, output streams before the end, the result comes back, abort stops it.
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { discoverFlows, findFlow } from "../src/discover.js";
-import { normalizeEvent } from "../src/event.js";
-import { runStep } from "../src/run-step.js";
+import { discoverFlows, findFlow } from "../src/engine/discover.js";
+import { normalizeEvent } from "../src/engine/event.js";
+import { runStep } from "../src/engine/run-step.js";
 import { fakeServer } from "./code-mode-helpers.js";
 import { FIXTURES } from "./helpers.js";
 

@@ -1,6 +1,6 @@
 // `codex-flows/step` under real Bun, imported from an installed package: defineStep, configValue, enabled, next.
 import { describe, expect, test } from "vitest";
-import { configValue, enabled, envOverrideName } from "../src/step-config.js";
+import { configValue, enabled, envOverrideName } from "../src/step/step-config.js";
 import { jsonOf, runCli, tempDir, writeFiles } from "./helpers.js";
 import { contextJson, installPackage, lastResult, runBun } from "./step-project.js";
 

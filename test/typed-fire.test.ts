@@ -1,6 +1,6 @@
 // createFire: the typed wrapper runs the engine on a discovered project, with generated types for its map.
 import { describe, expect, test } from "vitest";
-import { createFire } from "../src/typed-fire.js";
+import { createFire } from "../src/engine/typed-fire.js";
 import { runCli, tempDir, writeFiles } from "./helpers.js";
 import { installPackage } from "./step-project.js";
 

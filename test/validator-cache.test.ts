@@ -9,7 +9,7 @@ import { ROOT, runCli, tempDir, writeEvent, writeFiles } from "./helpers.js";
 
 const exec = promisify(execFile);
 
-test("src/generated/contract-validators.js matches schemas/ (regenerate with node codegen/contract-validators.mjs)", async () => {
+test("src/schema/generated/contract-validators.js matches schemas/ (regenerate with node codegen/contract-validators.mjs)", async () => {
   await expect(
     exec(process.execPath, ["codegen/contract-validators.mjs", "--check"], { cwd: ROOT }),
   ).resolves.toBeDefined();
@@ -73,7 +73,7 @@ test("a corrupt cache entry falls back to compiling; CODEX_FLOWS_CACHE_DIR=off s
 });
 
 test("in one long-lived process, a change to a $ref'd sibling schema is picked up", async () => {
-  const { payloadValidator } = await import("../src/payload-schema.js");
+  const { payloadValidator } = await import("../src/schema/payload-schema.js");
   const dir = writeFiles(tempDir(), {
     "main.schema.json": JSON.stringify({ $ref: "common.schema.json" }),
     "common.schema.json": JSON.stringify({ enum: ["a", "b"] }),

@@ -2,7 +2,7 @@
 import { accessSync, constants } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { RunnerError } from "../../src/errors.js";
+import { RunnerError } from "../../src/core/errors.js";
 
 function isExecutable(path: string): boolean {
   try {

@@ -1,8 +1,8 @@
 // The built-in `bun` runner: runs the step script with Bun, run context as JSON on stdin, output streamed.
-import { RunnerError } from "../../src/errors.js";
-import { killGroup, spawnGroup } from "../../src/process-tree.js";
-import { defineRunner, type RunnerOutput } from "../../src/runner.js";
-import { TailBuffer } from "../../src/tail-buffer.js";
+import { RunnerError } from "../../src/core/errors.js";
+import { killGroup, spawnGroup } from "../../src/process/process-tree.js";
+import { TailBuffer } from "../../src/process/tail-buffer.js";
+import { defineRunner, type RunnerOutput } from "../../src/runner/runner.js";
 import { findBun } from "./find-bun.js";
 
 /** Stdout kept for finding the FLOW_RESULT line; the result is the last line, so the tail is what matters. */

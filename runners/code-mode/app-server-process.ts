@@ -3,11 +3,11 @@ import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import type { Readable, Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { FlowError, RunnerError } from "../../src/errors.js";
-import { killGroup, spawnGroup } from "../../src/process-tree.js";
-import { stderrTail } from "../../src/result.js";
-import type { OutputSink, StepInvocation } from "../../src/runner.js";
-import { TailBuffer } from "../../src/tail-buffer.js";
+import { FlowError, RunnerError } from "../../src/core/errors.js";
+import { killGroup, spawnGroup } from "../../src/process/process-tree.js";
+import { TailBuffer } from "../../src/process/tail-buffer.js";
+import { stderrTail } from "../../src/runner/result.js";
+import type { OutputSink, StepInvocation } from "../../src/runner/runner.js";
 import { findBun } from "../bun/find-bun.js";
 import {
   type AppServerCommand,

@@ -1,5 +1,5 @@
 // The slice of the Codex app-server protocol the code-mode runner speaks: method names, shapes and readers.
-import { RpcError } from "../../src/errors.js";
+import { RpcError } from "../../src/core/errors.js";
 import { METHOD_NOT_FOUND } from "./json-rpc-client.js";
 
 export const METHODS = {

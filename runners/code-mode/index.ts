@@ -1,5 +1,5 @@
 // The built-in `code-mode` runner: runs the step script in a Codex app-server thread through Code Mode.
-import { defineRunner } from "../../src/runner.js";
+import { defineRunner } from "../../src/runner/runner.js";
 import { describeChoice, formatCommand, resolveAppServerCommand } from "./app-server-command.js";
 import { gateReason } from "./gate.js";
 import { runCodeModeStep } from "./session.js";

@@ -1,7 +1,7 @@
 // A JSON-RPC 2.0 client over a pair of streams, one JSON object per line each way (the Codex app-server's stdio).
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import { RpcError } from "../../src/errors.js";
+import { RpcError } from "../../src/core/errors.js";
 
 export type RpcId = number | string;
 

@@ -1,7 +1,7 @@
 // The source sent to `thread/codeMode/execute`: a prelude giving the script `flow` and `result()`, then the script.
 import { readFile } from "node:fs/promises";
-import { RunnerError } from "../../src/errors.js";
-import type { RunContext } from "../../src/types.js";
+import { RunnerError } from "../../src/core/errors.js";
+import type { RunContext } from "../../src/core/types.js";
 
 /**
  * `text()` and `exit()` are Code Mode's own globals: `result()` writes the FLOW_RESULT line on a line of its

@@ -2,10 +2,10 @@
 import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { version } from "../../package.json";
-import { type FlowError, RpcError, RunnerError } from "../../src/errors.js";
-import { findResultLine, RESULT_PREFIX } from "../../src/result.js";
-import type { RunnerIO, RunnerOutput, StepInvocation } from "../../src/runner.js";
-import { TailBuffer } from "../../src/tail-buffer.js";
+import { type FlowError, RpcError, RunnerError } from "../../src/core/errors.js";
+import { TailBuffer } from "../../src/process/tail-buffer.js";
+import { findResultLine, RESULT_PREFIX } from "../../src/runner/result.js";
+import type { RunnerIO, RunnerOutput, StepInvocation } from "../../src/runner/runner.js";
 import { CHOOSING_HINT, formatCommand } from "./app-server-command.js";
 import { type AppServerProcess, startAppServer } from "./app-server-process.js";
 import {

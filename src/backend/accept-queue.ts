@@ -1,5 +1,5 @@
 // Group commit for accepted events: events arriving in the same tick share one transaction and one fsync.
-import { describeError } from "../errors.js";
+import { describeError } from "../core/errors.js";
 import { type InsertEventInput, type InsertEventOutcome, insertEvent } from "../store/insert-event.js";
 import type { Database } from "../store/sqlite.js";
 import { writeEventFile } from "./event-files.js";

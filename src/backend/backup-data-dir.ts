@@ -1,11 +1,11 @@
 // `backend backup`: an online SQLite backup plus exactly the event files of the events in that snapshot.
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { BackendError } from "../errors.js";
+import { BackendError } from "../core/errors.js";
+import type { FlowEvent } from "../core/types.js";
 import { backupDatabase } from "../store/backup.js";
 import { DATABASE_FILE, openStore } from "../store/open-store.js";
 import { statement } from "../store/sqlite.js";
-import type { FlowEvent } from "../types.js";
 import { EVENTS_FOLDER, eventFileHolds, eventFilePath, writeEventFileSync } from "./event-files.js";
 
 export interface BackupReport {

@@ -1,6 +1,6 @@
 // The backend's resolved configuration: defaults, then the seed's CODEX_FLOW_BACKEND_* variables, then CLI flags.
 import { resolve } from "node:path";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../core/errors.js";
 
 export type ExecutorName = "direct" | "systemd-run";
 export const EXECUTORS: readonly ExecutorName[] = ["direct", "systemd-run"];

@@ -1,7 +1,7 @@
 // One service per data dir: a SQLite write lock on <data-dir>/service.lock, held for the service's life.
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BackendError } from "../errors.js";
+import { BackendError } from "../core/errors.js";
 import { type Database, openDatabase } from "../store/sqlite.js";
 
 export const LOCK_FILE = "service.lock";

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { closeSync, fdatasyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { open, rename } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { FlowEvent } from "../types.js";
+import type { FlowEvent } from "../core/types.js";
 
 export const EVENTS_FOLDER = "events";
 

@@ -1,10 +1,10 @@
 // Event endpoints: POST /events (and /flow-events), GET /events, GET /events/<id>, POST /events/<id>/replay.
-import { EventError } from "../errors.js";
-import { normalizeEvent } from "../event.js";
+import { EventError } from "../core/errors.js";
+import { normalizeEvent } from "../engine/event.js";
 import { findRun } from "../store/get-run.js";
 import { findEvent, listEvents } from "../store/list-events.js";
 import { runsOfEvent } from "../store/list-runs.js";
-import { eventIdProblem } from "./event-id.js";
+import { eventIdProblem } from "../wire/event-id.js";
 import { HttpError, parseJsonBody } from "./http-io.js";
 import { limitParam, type RouteHandler, textParam } from "./route-types.js";
 

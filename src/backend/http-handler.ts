@@ -1,13 +1,13 @@
 // The HTTP front: size limit, signature check, routing (404/405), and JSON errors that are never 5xx for bad input.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { describeError } from "../errors.js";
+import { describeError } from "../core/errors.js";
+import { SIGNATURE_HEADER, signatureProblem, TIMESTAMP_HEADER } from "../wire/signature.js";
 import { getEvent, getEvents, postEvent, replayEvent } from "./event-routes.js";
 import { ClientGone, HttpError, readBody, sendJson } from "./http-io.js";
 import { parseTarget } from "./request-target.js";
 import type { RouteHandler } from "./route-types.js";
 import { cancelRun, getRunRoute, getRuns } from "./run-routes.js";
 import type { BackendService } from "./service.js";
-import { SIGNATURE_HEADER, signatureProblem, TIMESTAMP_HEADER } from "./signature.js";
 
 interface Route {
   /** Literal segments, `:id` for a parameter. */

@@ -1,8 +1,9 @@
 // Run endpoints: GET /runs, GET /runs/<id> (attempts, result, output), POST /runs/<id>/cancel.
+
+import { FLOW_STATUSES } from "../core/types.js";
 import { getRun } from "../store/get-run.js";
 import { listRuns } from "../store/list-runs.js";
-import { RUN_STATUSES } from "../store/records.js";
-import { FLOW_STATUSES } from "../types.js";
+import { RUN_STATUSES } from "../wire/records.js";
 import { HttpError } from "./http-io.js";
 import { choiceParam, limitParam, type RouteHandler, textParam } from "./route-types.js";
 

@@ -1,7 +1,7 @@
 // `codex-flows backend serve`: starts the service, prints the URL it listens on, and stops cleanly on SIGTERM.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { BackendError, describeError } from "../errors.js";
+import { BackendError, describeError } from "../core/errors.js";
 import type { ServeConfig } from "./config.js";
 import { createRequestHandler } from "./http-handler.js";
 import { BackendService } from "./service.js";

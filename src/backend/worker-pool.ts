@@ -1,17 +1,17 @@
 // The service's worker pool: claims queued runs under a lease, heartbeats, streams output, completes them.
-import { describeError } from "../errors.js";
+import { describeError } from "../core/errors.js";
+import type { FlowResult, StepRun } from "../core/types.js";
+import type { FlowCatalog } from "../engine/flow-catalog.js";
 import { retryDelay } from "../store/backoff.js";
 import { type Claim, claimRun, nextQueuedAt } from "../store/claim-run.js";
 import type { AttemptOutcome } from "../store/complete-run.js";
 import { heartbeat } from "../store/heartbeat.js";
 import { type Database, withSynchronous } from "../store/sqlite.js";
-import type { FlowResult, StepRun } from "../types.js";
-import { planChainedEvents } from "./chained-events.js";
+import { planChainedEvents } from "../worker/chained-events.js";
+import type { Executor } from "../worker/executors/executor.js";
+import { type AttemptSettled, settleAttempt } from "../worker/settle-attempt.js";
 import { eventFilePath } from "./event-files.js";
-import type { Executor } from "./executors/executor.js";
-import type { FlowCatalog } from "./flow-catalog.js";
 import type { OutputBuffer } from "./output-buffer.js";
-import { type AttemptSettled, settleAttempt } from "./settle-attempt.js";
 
 export interface WorkerPoolOptions {
   db: Database;

@@ -2,11 +2,11 @@
 import { resolveLocation, resolveServeConfig, type ServeFlags } from "../backend/config.js";
 import { BackendClient, pathSegment } from "../client/backend-client.js";
 import { waitForRuns } from "../client/wait-for-runs.js";
-import { UsageError } from "../errors.js";
-import { readEvent } from "../event.js";
-import { EXIT_OK, exitCodeFor } from "../exit-code.js";
-import type { EventRecord, RunDetail, RunRecord } from "../store/records.js";
-import type { FlowStatus, SkippedStep } from "../types.js";
+import { UsageError } from "../core/errors.js";
+import type { FlowStatus, SkippedStep } from "../core/types.js";
+import { readEvent } from "../engine/event.js";
+import { EXIT_OK, exitCodeFor } from "../engine/exit-code.js";
+import type { EventRecord, RunDetail, RunRecord } from "../wire/records.js";
 import { formatEventDetail, formatEventLine, formatRunDetail, formatRunLine, formatSkipped } from "./backend-format.js";
 
 export interface BackendFlags extends ServeFlags {
@@ -85,7 +85,7 @@ export async function backendAction(action: string, args: string[], flags: Backe
     return serveCommand(resolveServeConfig(flags));
   }
   if (action === "exec-step") {
-    const { execStep } = await import("../backend/exec-step.js");
+    const { execStep } = await import("../worker/exec-step.js");
     const need = (value: string | undefined, flag: string) => {
       if (!value) throw new UsageError(`backend exec-step needs --${flag}`);
       return value;

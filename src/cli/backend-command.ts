@@ -1,6 +1,6 @@
 // `codex-flows backend <action>`: cac has no nested commands, so one command takes the action and checks its flags.
 import type { CAC } from "cac";
-import { describeError, FlowError, UsageError } from "../errors.js";
+import { describeError, FlowError, UsageError } from "../core/errors.js";
 import type { BackendFlags } from "./backend-actions.js";
 
 const CLIENT = ["url", "secret", "json"];

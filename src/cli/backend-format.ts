@@ -1,6 +1,7 @@
 // Human-readable output for the `codex-flows backend` commands.
-import type { EventRecord, RunDetail, RunRecord } from "../store/records.js";
-import type { SkippedStep } from "../types.js";
+
+import type { SkippedStep } from "../core/types.js";
+import type { EventRecord, RunDetail, RunRecord } from "../wire/records.js";
 
 export function formatEventLine(event: EventRecord): string {
   const replays = event.replays > 0 ? `, ${event.replays} replay(s)` : "";

@@ -1,10 +1,11 @@
 // `codex-flows check`: every manifest, payload schema, script path and runner, with exit 2 on any problem.
-import { discoverFlows } from "../discover.js";
-import { describeError } from "../errors.js";
-import { EXIT_OK, EXIT_USAGE } from "../exit-code.js";
-import { payloadValidator } from "../payload-schema.js";
-import { loadRunner } from "../runner-registry.js";
-import type { DiscoveryProblem } from "../types.js";
+
+import { describeError } from "../core/errors.js";
+import type { DiscoveryProblem } from "../core/types.js";
+import { discoverFlows } from "../engine/discover.js";
+import { EXIT_OK, EXIT_USAGE } from "../engine/exit-code.js";
+import { loadRunner } from "../engine/runner-registry.js";
+import { payloadValidator } from "../schema/payload-schema.js";
 import { formatProblem } from "./format.js";
 
 export interface CheckOptions {

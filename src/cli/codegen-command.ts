@@ -2,7 +2,7 @@
 import { relative } from "node:path";
 import type { CAC } from "cac";
 import type { CodegenReport } from "../../codegen/index.js";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../exit-code.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../engine/exit-code.js";
 import { formatProblem, shortPath } from "./format.js";
 import { projectDir } from "./project-dir.js";
 

@@ -1,9 +1,9 @@
 // `codex-flows fire --event FILE|-`: run every step the event matches, and the events they chain.
-import { discoverFlows } from "../discover.js";
-import { fire } from "../engine.js";
-import { readEvent } from "../event.js";
-import { exitCodeFor } from "../exit-code.js";
-import { matchEvent } from "../match.js";
+import { discoverFlows } from "../engine/discover.js";
+import { fire } from "../engine/engine.js";
+import { readEvent } from "../engine/event.js";
+import { exitCodeFor } from "../engine/exit-code.js";
+import { matchEvent } from "../engine/match.js";
 import { discoveryWarnings, formatRun, formatSkip } from "./format.js";
 import { cancelOnSignals, unlessInterrupted } from "./interrupt.js";
 import { prefixedSink } from "./terminal-output.js";

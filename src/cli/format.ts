@@ -1,7 +1,7 @@
 // Human-readable lines for CLI reports: runs, skips, discovery problems.
 import { relative } from "node:path";
-import type { Discovery } from "../discover.js";
-import type { DiscoveryProblem, SkippedStep, StepRun } from "../types.js";
+import type { DiscoveryProblem, SkippedStep, StepRun } from "../core/types.js";
+import type { Discovery } from "../engine/discover.js";
 
 const MARKS: Record<StepRun["status"], string> = {
   completed: "ok",

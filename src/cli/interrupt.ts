@@ -1,6 +1,6 @@
 // Ctrl-C, SIGTERM and SIGHUP while steps run: steps live in their own process groups, so the terminal's
 // signal never reaches them; the CLI cancels them itself (killing their trees) and then exits with 130.
-import { killAllGroupsNow } from "../process-tree.js";
+import { killAllGroupsNow } from "../process/process-tree.js";
 
 /** Exit code after an interrupt, as shells report a command ended by SIGINT. */
 export const EXIT_INTERRUPTED = 130;

@@ -1,6 +1,6 @@
 // `codex-flows list`: the discovered flows, their steps, and the problems found.
-import { discoverFlows } from "../discover.js";
-import { EXIT_OK } from "../exit-code.js";
+import { discoverFlows } from "../engine/discover.js";
+import { EXIT_OK } from "../engine/exit-code.js";
 import { formatProblem, shortPath } from "./format.js";
 import { allRunnerFacts, type RunnerFacts } from "./runner-facts.js";
 

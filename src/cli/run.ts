@@ -1,11 +1,11 @@
 // `codex-flows run <flow> <step> --event FILE|-`: run one step, for CI jobs; the payload is still validated.
 import { basename, dirname } from "node:path";
-import { discoverFlows, findFlow } from "../discover.js";
-import { EventError, UsageError } from "../errors.js";
-import { readEvent } from "../event.js";
-import { exitCodeFor } from "../exit-code.js";
-import { matchStep } from "../match.js";
-import { runStep } from "../run-step.js";
+import { EventError, UsageError } from "../core/errors.js";
+import { discoverFlows, findFlow } from "../engine/discover.js";
+import { readEvent } from "../engine/event.js";
+import { exitCodeFor } from "../engine/exit-code.js";
+import { matchStep } from "../engine/match.js";
+import { runStep } from "../engine/run-step.js";
 import { formatProblem, formatRun } from "./format.js";
 import { cancelOnSignals, unlessInterrupted } from "./interrupt.js";
 import { prefixedSink } from "./terminal-output.js";

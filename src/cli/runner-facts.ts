@@ -1,6 +1,7 @@
 // What list and check say about a step's runner: whether it is gated here and how it would launch the step.
-import { loadRunner } from "../runner-registry.js";
-import type { FlowDefinition, StepDefinition } from "../types.js";
+
+import type { FlowDefinition, StepDefinition } from "../core/types.js";
+import { loadRunner } from "../engine/runner-registry.js";
 
 export interface RunnerFacts {
   /** True when the runner refuses steps in this environment (e.g. code-mode without CODEX_FLOWS_MODE). */

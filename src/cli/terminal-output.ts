@@ -1,5 +1,5 @@
 // Step output on the terminal: every line prefixed with `[flow/step]`, written to stderr as it arrives.
-import type { OutputSink } from "../runner.js";
+import type { OutputSink } from "../runner/runner.js";
 
 /**
  * A sink that writes complete lines with a prefix. Partial lines are held until their newline (or

@@ -1,8 +1,8 @@
 // The HTTP client the CLI uses to talk to a running backend; it signs every request when a secret is set.
 import { type Dispatcher, getGlobalDispatcher } from "undici";
 import { type ClientConfig, resolveClientConfig } from "../backend/config.js";
-import { SIGNATURE_HEADER, signRequest, TIMESTAMP_HEADER } from "../backend/signature.js";
-import { BackendError } from "../errors.js";
+import { BackendError } from "../core/errors.js";
+import { SIGNATURE_HEADER, signRequest, TIMESTAMP_HEADER } from "../wire/signature.js";
 
 export interface BackendAnswer<T> {
   status: number;

@@ -1,6 +1,6 @@
 // Polling a running backend until a set of runs has finished, for `dispatch --wait` and `replay-event --wait`.
 import { setTimeout as sleep } from "node:timers/promises";
-import type { RunRecord } from "../store/records.js";
+import type { RunRecord } from "../wire/records.js";
 import type { BackendClient } from "./backend-client.js";
 
 const FINISHED = new Set(["completed", "failed", "canceled"]);

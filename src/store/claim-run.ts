@@ -1,5 +1,5 @@
 // Claiming work: the oldest queued run whose backoff has passed becomes `running` under a new attempt's lease.
-import type { FlowEvent } from "../types.js";
+import type { FlowEvent } from "../core/types.js";
 import { leaseToken } from "./ids.js";
 import { type Database, statement } from "./sqlite.js";
 

@@ -1,6 +1,6 @@
 // Completing an attempt: record its result, then finish the run or, when a failed step has retries left, requeue it.
-import type { FlowResult } from "../types.js";
-import type { AttemptStatus, RunStatus } from "./records.js";
+import type { FlowResult } from "../core/types.js";
+import type { AttemptStatus, RunStatus } from "../wire/records.js";
 import { type Database, statement } from "./sqlite.js";
 
 export interface AttemptOutcome {

@@ -1,5 +1,5 @@
 // One run with its attempts and stored output: what `GET /runs/<id>` shows.
-import { RUN_COLUMNS } from "./list-runs.js";
+
 import {
   type AttemptRow,
   attemptRecord,
@@ -8,7 +8,8 @@ import {
   type RunRecord,
   type RunRow,
   runRecord,
-} from "./records.js";
+} from "../wire/records.js";
+import { RUN_COLUMNS } from "./list-runs.js";
 import { type Database, statement } from "./sqlite.js";
 
 /** The run alone (no attempts or output), or undefined. */

@@ -1,5 +1,5 @@
 // Accepting an event: the event row and one queued run per matching step, committed together, idempotent by id.
-import type { FlowEvent, SkippedStep } from "../types.js";
+import type { FlowEvent, SkippedStep } from "../core/types.js";
 import { runIdFor } from "./ids.js";
 import { type Database, statement } from "./sqlite.js";
 

@@ -1,5 +1,5 @@
 // Listing stored events, newest first, optionally of one type.
-import { type EventRecord, type EventRow, eventRecord } from "./records.js";
+import { type EventRecord, type EventRow, eventRecord } from "../wire/records.js";
 import { type Database, statement } from "./sqlite.js";
 
 export interface ListEventsQuery {

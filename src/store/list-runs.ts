@@ -1,5 +1,5 @@
 // Listing runs, newest first, filtered by event, process status and the step's FLOW_RESULT status.
-import { type RunRecord, type RunRow, type RunStatus, runRecord } from "./records.js";
+import { type RunRecord, type RunRow, type RunStatus, runRecord } from "../wire/records.js";
 import { type Database, statement } from "./sqlite.js";
 
 export interface ListRunsQuery {

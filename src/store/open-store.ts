@@ -1,7 +1,7 @@
 // Opening the backend's SQLite file: WAL, full sync (a 202 means the event survives power loss), migrations.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { BackendError } from "../errors.js";
+import { BackendError } from "../core/errors.js";
 import { migrate } from "./migrations.js";
 import { type Database, openDatabase } from "./sqlite.js";
 

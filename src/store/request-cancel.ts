@@ -1,6 +1,7 @@
 // Asking a run to stop: a queued run is canceled at once; a running one is flagged for its worker to kill.
+
+import type { RunRecord } from "../wire/records.js";
 import { findRun } from "./get-run.js";
-import type { RunRecord } from "./records.js";
 import { type Database, statement } from "./sqlite.js";
 
 export interface CancelOutcome {

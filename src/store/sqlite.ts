@@ -1,6 +1,6 @@
 // Loading better-sqlite3 lazily (it is a native module) and caching prepared statements per connection.
 import type BetterSqlite3 from "better-sqlite3";
-import { BackendError } from "../errors.js";
+import { BackendError } from "../core/errors.js";
 
 export type Database = BetterSqlite3.Database;
 export type Statement = BetterSqlite3.Statement;

@@ -1,7 +1,8 @@
 // Reading a step's outcome: the last `FLOW_RESULT {json}` line, checked against schemas/flow-result.schema.json.
-import { contractProblems } from "./contracts.js";
+
+import type { FlowResult } from "../core/types.js";
+import { contractProblems } from "../schema/contracts.js";
 import type { RunnerOutput } from "./runner.js";
-import type { FlowResult } from "./types.js";
 
 export const RESULT_PREFIX = "FLOW_RESULT ";
 const STDERR_TAIL_LINES = 20;

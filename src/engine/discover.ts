@@ -1,9 +1,9 @@
 // Flow discovery: `.codex/flows/*` then `flows/*` under a project folder; the `.codex` copy of a name wins.
 import { readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import type { DiscoveryProblem, FlowDefinition, FlowSource, ShadowedFlow } from "../core/types.js";
 import { loadFlow, MANIFEST_FILE } from "./manifest.js";
 import { BUILTIN_RUNNERS, runnerExists, runnerPackage } from "./runner-registry.js";
-import type { DiscoveryProblem, FlowDefinition, FlowSource, ShadowedFlow } from "./types.js";
 
 export const FLOW_SOURCES: readonly FlowSource[] = [".codex/flows", "flows"];
 

@@ -1,5 +1,5 @@
 // The store's records as the API shows them (camelCase, ISO times), and the row mappers that build them.
-import type { FlowEvent, FlowResult, SkippedStep } from "../types.js";
+import type { FlowEvent, FlowResult, SkippedStep } from "../core/types.js";
 
 /** Process status of a run; the step's own FLOW_RESULT status is kept beside it as `resultStatus`. */
 export type RunStatus = "queued" | "running" | "completed" | "failed" | "canceled";

@@ -1,5 +1,5 @@
 // The CLI's exit codes, shared by every command and documented in the README.
-import type { FlowStatus } from "./types.js";
+import type { FlowStatus } from "../core/types.js";
 
 export const EXIT_OK = 0;
 /** A step failed. */

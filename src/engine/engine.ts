@@ -1,10 +1,10 @@
 // The engine: fire an event at every matching step, run them concurrently, then fire their `next` events.
 import pLimit from "p-limit";
+import type { FlowDefinition, FlowEvent, SkippedStep, StepRun } from "../core/types.js";
+import type { OutputSink } from "../runner/runner.js";
 import { nextEvents } from "./chain.js";
 import { matchEvent, type StepMatch } from "./match.js";
 import { runStep } from "./run-step.js";
-import type { OutputSink } from "./runner.js";
-import type { FlowDefinition, FlowEvent, SkippedStep, StepRun } from "./types.js";
 
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_MAX_DEPTH = 8;

@@ -1,5 +1,5 @@
 // The runner plugin interface: the engine hands a runner a step invocation and reads back its output.
-import type { RunContext } from "./types.js";
+import type { RunContext } from "../core/types.js";
 
 export type OutputStream = "stdout" | "stderr" | "agent";
 

@@ -1,7 +1,7 @@
 // A step's `next` entries as events to fire: ids derived from the parent and the step, parent id recorded.
-import { describeError } from "./errors.js";
+import { describeError } from "../core/errors.js";
+import type { FlowEvent, FlowResult } from "../core/types.js";
 import { normalizeEvent } from "./event.js";
-import type { FlowEvent, FlowResult } from "./types.js";
 
 /** Where chained events come from. */
 export interface ChainOrigin {

@@ -1,10 +1,10 @@
 // The service's view of the project's flows: discovery re-run only when a flow folder or flow.toml changed.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { type Discovery, discoverFlows, FLOW_SOURCES } from "../discover.js";
-import { matchEvent } from "../match.js";
+import type { FlowDefinition, FlowEvent, SkippedStep, StepDefinition } from "../core/types.js";
 import type { PlannedRun } from "../store/insert-event.js";
-import type { FlowDefinition, FlowEvent, SkippedStep, StepDefinition } from "../types.js";
+import { type Discovery, discoverFlows, FLOW_SOURCES } from "./discover.js";
+import { matchEvent } from "./match.js";
 
 function mtime(path: string): string {
   try {

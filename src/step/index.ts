@@ -1,10 +1,11 @@
 // `codex-flows/step`, what step scripts import: `defineStep` reads the run context and prints the FLOW_RESULT line.
-import { contractProblems } from "./contracts.js";
-import { describeError, UsageError } from "./errors.js";
-import type { FlowEvent, FlowResult, NextEvent, RunContext } from "./types.js";
 
+import { describeError, UsageError } from "../core/errors.js";
+import type { FlowEvent, FlowResult, NextEvent, RunContext } from "../core/types.js";
+import { contractProblems } from "../schema/contracts.js";
+
+export type { FlowEvent, FlowResult, FlowStatus, NextEvent, RunContext, RunContextFlow } from "../core/types.js";
 export { type ConfigValue, configValue, enabled, envOverrideName, type HasConfig } from "./step-config.js";
-export type { FlowEvent, FlowResult, FlowStatus, NextEvent, RunContext, RunContextFlow } from "./types.js";
 
 const RESULT_PREFIX = "FLOW_RESULT ";
 

@@ -1,11 +1,12 @@
 // Recording an attempt's end in one commit: its last output, its result, the run's new status and its next events.
+
+import type { OutputBuffer } from "../backend/output-buffer.js";
+import type { FlowEvent } from "../core/types.js";
 import type { Claim } from "../store/claim-run.js";
 import { type AttemptOutcome, completeRun, type RunSettlement } from "../store/complete-run.js";
 import { type InsertEventOutcome, insertEvent } from "../store/insert-event.js";
 import { type Database, withSynchronous } from "../store/sqlite.js";
-import type { FlowEvent } from "../types.js";
 import type { ChainPlan } from "./chained-events.js";
-import type { OutputBuffer } from "./output-buffer.js";
 
 export interface AttemptSettled {
   settlement: RunSettlement;

@@ -1,5 +1,5 @@
 // Reading flow config in step scripts: `configValue` with a typed fallback, `enabled` with CODEX_FLOW_<KEY> overrides.
-import { FlowConfigError } from "./errors.js";
+import { FlowConfigError } from "../core/errors.js";
 
 /** Anything with the run context's `flow.config`, typed by codegen or not. */
 export interface HasConfig<C extends object = object> {

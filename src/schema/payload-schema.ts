@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { FlowConfigError } from "./errors.js";
+import { FlowConfigError } from "../core/errors.js";
 import { createAjv, isDraft2020, standaloneSource, type ValidateFunction } from "./json-schema.js";
 import { loadValidator, storeValidator, validatorKey } from "./validator-cache.js";
 

@@ -1,11 +1,12 @@
 // A finished step's `next` events, planned as new events to be stored in the same commit as its completion.
-import { nextEvents } from "../chain.js";
-import { DEFAULT_MAX_DEPTH as MAX_CHAIN_DEPTH } from "../engine.js";
+
+import type { FlowResult } from "../core/types.js";
+import { nextEvents } from "../engine/chain.js";
+import { DEFAULT_MAX_DEPTH as MAX_CHAIN_DEPTH } from "../engine/engine.js";
+import type { FlowCatalog } from "../engine/flow-catalog.js";
 import type { Claim } from "../store/claim-run.js";
 import type { InsertEventInput } from "../store/insert-event.js";
-import type { FlowResult } from "../types.js";
-import { eventIdProblem } from "./event-id.js";
-import type { FlowCatalog } from "./flow-catalog.js";
+import { eventIdProblem } from "../wire/event-id.js";
 
 /** How stale the flow list may be when an event is accepted (replays and runs always re-check). */
 export const ACCEPT_FLOWS_MAX_AGE_MS = 200;

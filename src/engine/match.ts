@@ -1,8 +1,8 @@
 // Matching an event to steps: the trigger type must equal the event type and the payload must fit the schema.
-import { describeError, FlowConfigError } from "./errors.js";
-import { payloadValidator } from "./payload-schema.js";
-import { formatSchemaErrors } from "./schema-errors.js";
-import type { FlowDefinition, FlowEvent, SkippedStep, StepDefinition } from "./types.js";
+import { describeError, FlowConfigError } from "../core/errors.js";
+import type { FlowDefinition, FlowEvent, SkippedStep, StepDefinition } from "../core/types.js";
+import { payloadValidator } from "../schema/payload-schema.js";
+import { formatSchemaErrors } from "../schema/schema-errors.js";
 
 export interface StepMatch {
   flow: FlowDefinition;

@@ -2,11 +2,11 @@
 import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { killGroup, spawnGroup } from "../../process-tree.js";
-import { stderrTail } from "../../result.js";
-import { TailBuffer } from "../../tail-buffer.js";
-import type { FlowResult, StepRun } from "../../types.js";
-import { repairEventFile } from "../event-files.js";
+import { repairEventFile } from "../../backend/event-files.js";
+import type { FlowResult, StepRun } from "../../core/types.js";
+import { killGroup, spawnGroup } from "../../process/process-tree.js";
+import { TailBuffer } from "../../process/tail-buffer.js";
+import { stderrTail } from "../../runner/result.js";
 import { type ExecutionJob, type Executor, isServiceVariable, runVariables, stepEnvironment } from "./executor.js";
 
 export interface SystemdRunOptions {

@@ -1,10 +1,10 @@
 // `codex-flows backend exec-step`: runs one step inside a systemd unit and leaves its StepRun in a result file.
 import { renameSync, writeFileSync } from "node:fs";
-import { discoverFlows, findFlow } from "../discover.js";
-import { describeError } from "../errors.js";
-import { readEvent } from "../event.js";
-import { runStep } from "../run-step.js";
-import type { FlowEvent, StepRun } from "../types.js";
+import { describeError } from "../core/errors.js";
+import type { FlowEvent, StepRun } from "../core/types.js";
+import { discoverFlows, findFlow } from "../engine/discover.js";
+import { readEvent } from "../engine/event.js";
+import { runStep } from "../engine/run-step.js";
 
 export interface ExecStepOptions {
   cwd: string;

@@ -1,9 +1,9 @@
 // Firing events from TypeScript with payloads checked against the generated FlowEventMap.
 import { randomUUID } from "node:crypto";
+import type { DiscoveryProblem } from "../core/types.js";
 import { discoverFlows } from "./discover.js";
 import { type FireOptions, type FireReport, fire } from "./engine.js";
 import { normalizeEvent } from "./event.js";
-import type { DiscoveryProblem } from "./types.js";
 
 export interface TypedFireOptions extends FireOptions {
   /** Project folder holding `.codex/flows` and `flows` (default: the current folder). */

@@ -1,10 +1,10 @@
 // Running one matched step: build its context, load its runner, enforce the timeout, read its FLOW_RESULT.
-import { describeError, RunnerError } from "./errors.js";
-import { KILL_GRACE_MS } from "./process-tree.js";
-import { resultFromOutput } from "./result.js";
-import type { OutputSink, RunnerOutput } from "./runner.js";
+import { describeError, RunnerError } from "../core/errors.js";
+import type { FlowDefinition, FlowEvent, FlowResult, RunContext, StepDefinition, StepRun } from "../core/types.js";
+import { KILL_GRACE_MS } from "../process/process-tree.js";
+import { resultFromOutput } from "../runner/result.js";
+import type { OutputSink, RunnerOutput } from "../runner/runner.js";
 import { loadRunner } from "./runner-registry.js";
-import type { FlowDefinition, FlowEvent, FlowResult, RunContext, StepDefinition, StepRun } from "./types.js";
 
 export interface RunStepOptions {
   /** Cancels the step (its process tree is killed). */

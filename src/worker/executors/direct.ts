@@ -1,5 +1,5 @@
 // The `direct` executor: the step runs as a child of the service, through its runner, in its own process group.
-import { runStep } from "../../run-step.js";
+import { runStep } from "../../engine/run-step.js";
 import { type Executor, stepEnvironment } from "./executor.js";
 
 export const directExecutor: Executor = {

@@ -3,8 +3,8 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import parseToml from "@iarna/toml/parse-string.js";
 import type { ErrorObject } from "ajv";
-import { contractProblemsDetailed } from "./contracts.js";
-import type { DiscoveryProblem, FlowDefinition, FlowManifest, FlowSource, StepDefinition } from "./types.js";
+import type { DiscoveryProblem, FlowDefinition, FlowManifest, FlowSource, StepDefinition } from "../core/types.js";
+import { contractProblemsDetailed } from "../schema/contracts.js";
 
 export const MANIFEST_FILE = "flow.toml";
 export const DEFAULT_TIMEOUT_MS = 300_000;

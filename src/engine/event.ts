@@ -1,8 +1,8 @@
 // Reading and normalising FlowEvents: from a file, stdin or a value; id/type checked, receivedAt filled.
 import { readFile } from "node:fs/promises";
-import { contractProblems } from "./contracts.js";
-import { EventError } from "./errors.js";
-import type { FlowEvent } from "./types.js";
+import { EventError } from "../core/errors.js";
+import type { FlowEvent } from "../core/types.js";
+import { contractProblems } from "../schema/contracts.js";
 
 /**
  * Turns an unknown value into a FlowEvent: `receivedAt` is filled with now when absent, a missing

@@ -1,6 +1,7 @@
 // The executor interface: how the worker pool starts one claimed step (directly, or in a systemd unit).
-import type { OutputSink } from "../../runner.js";
-import type { FlowDefinition, FlowEvent, StepDefinition, StepRun } from "../../types.js";
+
+import type { FlowDefinition, FlowEvent, StepDefinition, StepRun } from "../../core/types.js";
+import type { OutputSink } from "../../runner/runner.js";
 
 export interface ExecutionJob {
   flow: FlowDefinition;

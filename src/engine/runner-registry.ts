@@ -2,12 +2,12 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { RunnerError } from "./errors.js";
-import type { Runner } from "./runner.js";
+import { RunnerError } from "../core/errors.js";
+import type { Runner } from "../runner/runner.js";
 
 const builtins: Record<string, () => Promise<Runner>> = {
-  bun: async () => (await import("../runners/bun/index.js")).bunRunner,
-  "code-mode": async () => (await import("../runners/code-mode/index.js")).codeModeRunner,
+  bun: async () => (await import("../../runners/bun/index.js")).bunRunner,
+  "code-mode": async () => (await import("../../runners/code-mode/index.js")).codeModeRunner,
 };
 
 export const BUILTIN_RUNNERS = Object.keys(builtins);
