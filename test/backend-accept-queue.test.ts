@@ -2,8 +2,8 @@
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { AcceptQueue } from "../src/backend/accept-queue.js";
-import { ensureEventsFolder, eventFileHolds, eventFilePath } from "../src/backend/event-files.js";
 import type { FlowEvent } from "../src/core/types.js";
+import { ensureEventsFolder, eventFileHolds, eventFilePath } from "../src/store/event-files.js";
 import { DATABASE_FILE, openStore } from "../src/store/open-store.js";
 import { tempDir } from "./helpers.js";
 

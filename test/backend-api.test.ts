@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { eventFilePath } from "../src/backend/event-files.js";
+import { eventFilePath } from "../src/store/event-files.js";
 import { runIdFor } from "../src/store/ids.js";
 import { api, eventually, finishedRuns, type Run, startBackend } from "./backend-helpers.js";
 

@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, test } from "vitest";
-import { eventFilePath } from "../src/backend/event-files.js";
 import { claimRun } from "../src/store/claim-run.js";
+import { eventFilePath } from "../src/store/event-files.js";
 import { insertEvent } from "../src/store/insert-event.js";
 import { DATABASE_FILE, openStore } from "../src/store/open-store.js";
 import {
@@ -84,7 +84,7 @@ describe("backend durability", () => {
     });
     expect(second.stderr()).toMatch(/-> queued/);
     const [run] = await finishedRuns(second.url, "retry-me", 1);
-    expect(run).toMatchObject({ status: "completed", attemptCount: 2, maxAttempts: 2 });
+    expect(run).toMatchObject({ status: "completed", attemptCount: 2, maxAttempts: 2, runner: "bun" });
     const { body } = await api(second.url, "GET", `/runs/${run?.id}`);
     expect(body.run.attempts.map((a: { status: string }) => a.status)).toEqual(["interrupted", "completed"]);
   });
@@ -95,7 +95,7 @@ describe("backend durability", () => {
     const db = await openStore(join(backend.dataDir, DATABASE_FILE));
     const { runIds } = insertEvent(db, {
       event: { id: "remote", type: "demo.blocked", receivedAt: new Date().toISOString(), payload: {} },
-      runs: [{ flow: "attention", step: "review", maxAttempts: 1 }],
+      runs: [{ flow: "attention", step: "review", maxAttempts: 1, runner: "bun" }],
       skipped: [],
       now: Date.now(),
     });
@@ -106,7 +106,7 @@ describe("backend durability", () => {
       return body.run.status === "failed" ? body.run : undefined;
     });
     expect(run).toMatchObject({
-      error: "interrupted: its lease expired (the worker stopped heartbeating)",
+      error: "interrupted: worker remote:test-worker stopped heartbeating",
       attempts: [{ workerId: "remote:test-worker", status: "interrupted" }],
     });
   });

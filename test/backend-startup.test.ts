@@ -6,8 +6,8 @@ import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
-import { eventFilePath } from "../src/backend/event-files.js";
 import { claimRun } from "../src/store/claim-run.js";
+import { eventFilePath } from "../src/store/event-files.js";
 import { getRun } from "../src/store/get-run.js";
 import { insertEvent } from "../src/store/insert-event.js";
 import { DATABASE_FILE, openStore } from "../src/store/open-store.js";
@@ -49,13 +49,13 @@ describe("backend start-up", () => {
     const received = new Date().toISOString();
     const queued = insertEvent(db, {
       event: { id: "waiting", type: "demo.blocked", receivedAt: received, payload: {} },
-      runs: [{ flow: "attention", step: "review", maxAttempts: 1 }],
+      runs: [{ flow: "attention", step: "review", maxAttempts: 1, runner: "bun" }],
       skipped: [],
       now: Date.now(),
     }).runIds[0] as string;
     const crashed = insertEvent(db, {
       event: { id: "crashed", type: "demo.blocked", receivedAt: received, payload: {} },
-      runs: [{ flow: "attention", step: "review", maxAttempts: 1 }],
+      runs: [{ flow: "attention", step: "review", maxAttempts: 1, runner: "bun" }],
       skipped: [],
       now: Date.now() - 1,
     }).runIds[0] as string;

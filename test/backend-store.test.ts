@@ -33,7 +33,7 @@ function event(id: string, type = "test.event"): FlowEvent {
 function accept(db: Database, id: string, steps = ["a"], maxAttempts = 1) {
   return insertEvent(db, {
     event: event(id),
-    runs: steps.map((step) => ({ flow: "f", step, maxAttempts })),
+    runs: steps.map((step) => ({ flow: "f", step, maxAttempts, runner: "bun" })),
     skipped: [{ flow: "g", step: "x", reason: "type differs" }],
     now: 1_000,
   });
@@ -78,16 +78,23 @@ describe("backend store", () => {
     if (!claim) throw new Error("no claim");
     expect(claimRun(db, { workerId: "w2", leaseMs: 1_000, now: 2_000 })).toBeUndefined();
 
-    expect(heartbeat(db, { attemptId: claim.attemptId, leaseToken: "wrong", leaseMs: 1_000, now: 2_500 }).held).toBe(
-      false,
-    );
+    expect(
+      heartbeat(db, { attemptId: claim.attemptId, leaseToken: "wrong", leaseMs: 1_000, now: 2_500 }),
+    ).toBeUndefined();
     expect(
       heartbeat(db, { attemptId: claim.attemptId, leaseToken: claim.leaseToken, leaseMs: 1_000, now: 2_500 }),
-    ).toEqual({ held: true, cancelRequested: false });
-    appendOutput(db, [
-      { runId: claim.runId, attemptId: claim.attemptId, stream: "stdout", text: "hello\n", at: 2_600 },
-      { runId: claim.runId, attemptId: claim.attemptId, stream: "stderr", text: "warn\n", at: 2_700 },
-    ]);
+    ).toEqual({ leaseExpiresAt: 3_500, cancelRequested: false });
+    const ref = { attemptId: claim.attemptId, leaseToken: claim.leaseToken };
+    expect(
+      appendOutput(db, { ...ref, leaseToken: "wrong", chunks: [{ index: 0, stream: "stdout", text: "x", at: 1 }] }),
+    ).toBe(false);
+    const chunks = [
+      { index: 0, stream: "stdout", text: "hello\n", at: 2_600 },
+      { index: 1, stream: "stderr", text: "warn\n", at: 2_700 },
+    ];
+    expect(appendOutput(db, { ...ref, chunks })).toBe(true);
+    // A resent batch (its answer was lost) is stored once.
+    expect(appendOutput(db, { ...ref, chunks })).toBe(true);
     const settled = completeRun(db, {
       attemptId: claim.attemptId,
       leaseToken: claim.leaseToken,
@@ -95,7 +102,10 @@ describe("backend store", () => {
       now: 3_000,
       retryDelayMs: noDelay,
     });
-    expect(settled).toEqual({ runId: claim.runId, status: "completed", retrying: false });
+    expect(settled).toEqual({
+      kind: "settled",
+      settlement: { runId: claim.runId, status: "completed", retrying: false },
+    });
     const run = getRun(db, claim.runId);
     expect(run).toMatchObject({
       status: "completed",
@@ -110,16 +120,18 @@ describe("backend store", () => {
     ]);
     expect(listRuns(db, { limit: 5, resultStatus: "blocked" }).map((r) => r.id)).toEqual([claim.runId]);
     expect(listRuns(db, { limit: 5, status: "failed" })).toEqual([]);
-    // A second completion with the same lease changes nothing.
-    expect(
-      completeRun(db, {
-        attemptId: claim.attemptId,
-        leaseToken: claim.leaseToken,
-        outcome: { status: "failed", result: null, error: "late" },
-        now: 4_000,
-        retryDelayMs: noDelay,
-      }),
-    ).toBeUndefined();
+    // A second completion with the same lease is a duplicate and changes nothing; another token is refused.
+    const again = {
+      outcome: { status: "failed", result: null, error: "late" },
+      now: 4_000,
+      retryDelayMs: noDelay,
+    } as const;
+    expect(completeRun(db, { ...ref, ...again })).toEqual({
+      kind: "duplicate",
+      settlement: { runId: claim.runId, status: "completed", retrying: false },
+    });
+    expect(completeRun(db, { ...ref, leaseToken: "wrong", ...again })).toEqual({ kind: "lost" });
+    expect(getRun(db, claim.runId)?.status).toBe("completed");
   });
 
   test("expiry spares the caller's live attempts; a claim skips runs the caller still executes", async () => {
@@ -157,7 +169,7 @@ describe("backend store", () => {
       now: 2_100,
       retryDelayMs: (attempt) => attempt * 500,
     });
-    expect(settled).toMatchObject({ status: "queued", retrying: true });
+    expect(settled).toMatchObject({ kind: "settled", settlement: { status: "queued", retrying: true } });
     expect(nextQueuedAt(db)).toBe(2_600);
     expect(claimRun(db, { workerId: "w", leaseMs: 1_000, now: 2_599 })).toBeUndefined();
     const second = claimRun(db, { workerId: "w", leaseMs: 1_000, now: 2_600 });
@@ -171,7 +183,7 @@ describe("backend store", () => {
         now: 2_700,
         retryDelayMs: noDelay,
       }),
-    ).toMatchObject({ status: "failed", retrying: false });
+    ).toMatchObject({ settlement: { status: "failed", retrying: false } });
     expect(getRun(db, first.runId)).toMatchObject({ status: "failed", error: "boom again", attemptCount: 2 });
   });
 
@@ -217,7 +229,7 @@ describe("backend store", () => {
     });
     expect(
       heartbeat(db, { attemptId: running?.attemptId ?? 0, leaseToken: running?.leaseToken ?? "", leaseMs: 1, now: 1 }),
-    ).toEqual({ held: true, cancelRequested: true });
+    ).toEqual({ leaseExpiresAt: 2, cancelRequested: true });
     expect(requestCancel(db, queuedId, 1_200)?.outcome).toBe("finished");
     expect(requestCancel(db, "run_missing", 1_200)).toBeUndefined();
   });
@@ -225,10 +237,10 @@ describe("backend store", () => {
   test("replays add numbered runs with new ids", async () => {
     const db = await freshStore();
     const { runIds } = accept(db, "e1", ["a"]);
-    const replay = insertReplayRuns(db, "e1", [{ flow: "f", step: "a", maxAttempts: 1 }], 2_000);
+    const replay = insertReplayRuns(db, "e1", [{ flow: "f", step: "a", maxAttempts: 1, runner: "bun" }], 2_000);
     expect(replay?.replay).toBe(1);
     expect(replay?.runIds[0]).not.toBe(runIds[0]);
-    const again = insertReplayRuns(db, "e1", [{ flow: "f", step: "a", maxAttempts: 1 }], 2_000);
+    const again = insertReplayRuns(db, "e1", [{ flow: "f", step: "a", maxAttempts: 1, runner: "bun" }], 2_000);
     expect(again?.replay).toBe(2);
     expect(new Set([runIds[0], replay?.runIds[0], again?.runIds[0]]).size).toBe(3);
     expect(insertReplayRuns(db, "nope", [], 1)).toBeUndefined();
@@ -243,5 +255,41 @@ describe("backend store", () => {
     const copy = await openStore(target);
     expect(findEvent(copy, "e1")?.id).toBe("e1");
     copy.close();
+  });
+});
+
+describe("claims by capability", () => {
+  test("a worker gets only runs of its runners and flows; runs stored before runners were recorded fit any", async () => {
+    const db = await freshStore();
+    insertEvent(db, {
+      event: event("e1"),
+      runs: [
+        { flow: "f", step: "cm", maxAttempts: 1, runner: "code-mode" },
+        { flow: "g", step: "b", maxAttempts: 1, runner: "bun" },
+        { flow: "f", step: "b", maxAttempts: 1, runner: "bun" },
+      ],
+      skipped: [],
+      now: 1_000,
+    });
+    const bunOnlyF = { runners: ["bun"], flows: ["f"] };
+    const first = claimRun(db, { workerId: "w", leaseMs: 1_000, now: 2_000, capabilities: bunOnlyF });
+    expect([first?.flow, first?.step]).toEqual(["f", "b"]);
+    expect(claimRun(db, { workerId: "w", leaseMs: 1_000, now: 2_000, capabilities: bunOnlyF })).toBeUndefined();
+    const anyFlow = claimRun(db, {
+      workerId: "w",
+      leaseMs: 1_000,
+      now: 2_000,
+      capabilities: { runners: ["bun"], flows: "*" },
+    });
+    expect([anyFlow?.flow, anyFlow?.step]).toEqual(["g", "b"]);
+    const codeMode = claimRun(db, {
+      workerId: "w",
+      leaseMs: 1_000,
+      now: 2_000,
+      capabilities: { runners: ["bun", "code-mode"], flows: ["f"] },
+    });
+    expect(codeMode?.step).toBe("cm");
+    db.prepare("UPDATE runs SET runner = NULL, status = 'queued' WHERE step = 'cm'").run();
+    expect(claimRun(db, { workerId: "w", leaseMs: 1_000, now: 2_000, capabilities: bunOnlyF })?.step).toBe("cm");
   });
 });

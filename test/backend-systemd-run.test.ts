@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { eventFilePath } from "../src/backend/event-files.js";
+import { eventFilePath } from "../src/store/event-files.js";
 import { api, eventually, finishedRuns, processGone, slowPids, startBackend, tempDir } from "./backend-helpers.js";
 import { CLI, FIXTURES } from "./helpers.js";
 

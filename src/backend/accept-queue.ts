@@ -1,8 +1,8 @@
 // Group commit for accepted events: events arriving in the same tick share one transaction and one fsync.
 import { describeError } from "../core/errors.js";
+import { writeEventFile } from "../store/event-files.js";
 import { type InsertEventInput, type InsertEventOutcome, insertEvent } from "../store/insert-event.js";
 import type { Database } from "../store/sqlite.js";
-import { writeEventFile } from "./event-files.js";
 
 type Pending = {
   input: Omit<InsertEventInput, "now">;

@@ -4,9 +4,9 @@ import { join, resolve } from "node:path";
 import { BackendError } from "../core/errors.js";
 import type { FlowEvent } from "../core/types.js";
 import { backupDatabase } from "../store/backup.js";
+import { EVENTS_FOLDER, eventFileHolds, eventFilePath, writeEventFileSync } from "../store/event-files.js";
 import { DATABASE_FILE, openStore } from "../store/open-store.js";
 import { statement } from "../store/sqlite.js";
-import { EVENTS_FOLDER, eventFileHolds, eventFilePath, writeEventFileSync } from "./event-files.js";
 
 export interface BackupReport {
   out: string;

@@ -1,4 +1,4 @@
-// The backend service's core: store, flows, accept queue and worker pool, behind the operations the HTTP API calls.
+// The backend service's core: store, flows, accept queue, lease protocol and its own worker loop, behind what the HTTP API calls.
 
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
@@ -9,25 +9,27 @@ import type { FlowEvent, SkippedStep } from "../core/types.js";
 import { FlowCatalog } from "../engine/flow-catalog.js";
 import { killOrphans } from "../process/reap-orphans.js";
 import { retryDelay } from "../store/backoff.js";
+import { ensureEventsFolder, eventFilePath, repairEventFile, writeEventFile } from "../store/event-files.js";
 import { expireLeases } from "../store/expire-leases.js";
 import { findRun } from "../store/get-run.js";
-import type { InsertEventOutcome } from "../store/insert-event.js";
+import type { InsertEventOutcome, PlannedRun } from "../store/insert-event.js";
 import { insertReplayRuns } from "../store/insert-replay-runs.js";
 import { findEvent, listEvents } from "../store/list-events.js";
 import { DATABASE_FILE, openStore } from "../store/open-store.js";
 import { requestCancel } from "../store/request-cancel.js";
 import type { Database } from "../store/sqlite.js";
 import { FINISHED_STATUSES, type RunRecord } from "../wire/records.js";
-import { ACCEPT_FLOWS_MAX_AGE_MS } from "../worker/chained-events.js";
+import { capabilitiesOf } from "../worker/capabilities.js";
 import { directExecutor } from "../worker/executors/direct.js";
 import type { Executor } from "../worker/executors/executor.js";
 import { systemdRunExecutor } from "../worker/executors/systemd-run.js";
+import { claimRunner } from "../worker/run-claim.js";
+import { ACCEPT_FLOWS_MAX_AGE_MS } from "../worker/sqlite/chained-events.js";
+import { type Completion, SqliteLeaseProtocol } from "../worker/sqlite/sqlite-lease-protocol.js";
+import { WorkerLoop } from "../worker/worker-loop.js";
 import { AcceptQueue } from "./accept-queue.js";
 import type { ServeConfig } from "./config.js";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
-import { ensureEventsFolder, eventFilePath, repairEventFile, writeEventFile } from "./event-files.js";
-import { OutputBuffer } from "./output-buffer.js";
-import { type SettledAttempt, WorkerPool } from "./worker-pool.js";
 
 export interface DispatchResult extends InsertEventOutcome {
   matched: number;
@@ -58,8 +60,10 @@ export class BackendService {
   readonly catalog: FlowCatalog;
   private readonly settled = new EventEmitter();
   private readonly queue: AcceptQueue;
-  private readonly pool: WorkerPool;
-  private readonly output: OutputBuffer;
+  /** The lease protocol over this store: the service's own workers and remote ones (over HTTP) use it. */
+  readonly protocol: SqliteLeaseProtocol;
+  private readonly pool: WorkerLoop;
+  private readonly localCapabilities: ReturnType<typeof capabilitiesOf>;
   private expiryTimer: NodeJS.Timeout | undefined;
   private readonly log: (line: string) => void;
 
@@ -73,8 +77,14 @@ export class BackendService {
     this.log = options.log ?? ((line) => console.error(line));
     this.settled.setMaxListeners(0);
     this.catalog = new FlowCatalog(config.cwd);
-    this.output = new OutputBuffer(db, (error) => this.log(`error: could not store output: ${describeError(error)}`));
-    this.queue = new AcceptQueue(db, config.dataDir, () => this.pool.wake());
+    this.protocol = new SqliteLeaseProtocol({
+      db,
+      catalog: this.catalog,
+      leaseMs: config.leaseMs,
+      retryBackoffMs: config.retryBackoffMs,
+      onCompleted: (completion) => this.onCompleted(completion),
+    });
+    this.queue = new AcceptQueue(db, config.dataDir, () => this.protocol.notifyWork());
     const executor: Executor =
       config.executor === "systemd-run"
         ? systemdRunExecutor({
@@ -83,17 +93,22 @@ export class BackendService {
             cliPath: options.cliPath ?? process.argv[1] ?? "",
           })
         : directExecutor;
-    this.pool = new WorkerPool({
-      db,
-      catalog: this.catalog,
-      executor,
-      output: this.output,
-      dataDir: config.dataDir,
+    // Any flow: a run whose flow is gone from the project is taken and failed with a clear error.
+    this.localCapabilities = capabilitiesOf(this.catalog, { anyFlow: true });
+    this.pool = new WorkerLoop({
+      protocol: this.protocol,
       workerId: this.workerId,
       concurrency: config.concurrency,
-      leaseMs: config.leaseMs,
-      retryBackoffMs: config.retryBackoffMs,
-      onSettled: (settled) => this.onSettled(settled),
+      capabilities: this.localCapabilities,
+      runClaim: claimRunner({
+        catalog: this.catalog,
+        executor,
+        workerId: this.workerId,
+        eventFile: (claim) => eventFilePath(config.dataDir, claim.eventId),
+      }),
+      claimWaitMs: 60_000,
+      controlPlane: "the store",
+      stoppedReason: "the service stopped before the step finished",
       log: this.log,
     });
   }
@@ -120,7 +135,7 @@ export class BackendService {
   /** Recovers what a crashed predecessor left running, then starts the workers and lease expiry. */
   start(): void {
     this.recover();
-    this.pool.wake();
+    void this.pool.start();
     this.expiryTimer = setInterval(() => this.expire(), Math.max(100, Math.floor(this.config.leaseMs / 2)));
   }
 
@@ -155,22 +170,29 @@ export class BackendService {
     try {
       const expired = expireLeases(this.db, {
         now: Date.now(),
-        reason: "its lease expired (the worker stopped heartbeating)",
+        reason: (workerId) => `worker ${workerId} stopped heartbeating`,
         liveAttempts: this.pool.liveAttempts,
         retryDelayMs: this.retryDelay,
       });
-      for (const entry of expired) this.settled.emit("settled", entry.runId);
-      if (expired.some((entry) => entry.retrying)) this.pool.wake();
+      for (const entry of expired) {
+        this.log(
+          `run ${entry.runId}: worker ${entry.workerId} stopped heartbeating; ${entry.retrying ? "retry queued" : entry.status}`,
+        );
+        this.settled.emit("settled", entry.runId);
+      }
+      if (expired.some((entry) => entry.retrying)) this.protocol.notifyWork();
     } catch (error) {
       this.log(`error: lease expiry failed: ${describeError(error)}`);
     }
   }
 
-  private onSettled({ settlement, claim, result, chained, warnings }: SettledAttempt): void {
+  private onCompleted({ attempt, settled, result, warnings }: Completion): void {
+    const { settlement, chained } = settled;
     this.settled.emit("settled", settlement.runId);
-    const label = `${claim.flow}/${claim.step}`;
+    const label = `${attempt.flow}/${attempt.step}`;
+    const where = attempt.workerId === this.workerId ? "" : ` on worker ${attempt.workerId}`;
     this.log(
-      `run ${settlement.runId} (${label}, event ${claim.eventId}) ${settlement.retrying ? "failed; retry queued" : settlement.status}${result ? ` [${result.status}]` : ""}`,
+      `run ${settlement.runId} (${label}, event ${attempt.eventId})${where} ${settlement.retrying ? "failed; retry queued" : settlement.status}${result ? ` [${result.status}]` : ""}`,
     );
     for (const warning of warnings) this.log(`warning: ${label}: ${warning}`);
     // The next events are committed already (with the completion); their files follow, as for posted ones.
@@ -182,11 +204,24 @@ export class BackendService {
     }
   }
 
+  /** A run this service's own workers cannot take waits for a remote worker: say so once, when it is queued. */
+  private async noteUnrunnable(runs: PlannedRun[], runIds: string[]): Promise<void> {
+    if (this.config.concurrency === 0) return;
+    const { runners } = await this.localCapabilities();
+    runs.forEach((run, index) => {
+      if (runners.includes(run.runner)) return;
+      this.log(
+        `run ${runIds[index]} (${run.flow}/${run.step}) waits for a worker that can run "${run.runner}" steps: this service cannot (see \`codex-flows check\`)`,
+      );
+    });
+  }
+
   /** Accepts an event: stored with one queued run per matching step, idempotent by event id. */
   async dispatch(event: FlowEvent): Promise<DispatchResult> {
     const plan = this.catalog.plan(event, ACCEPT_FLOWS_MAX_AGE_MS);
     const outcome = await this.queue.accept({ event, runs: plan.runs, skipped: plan.skipped });
     if (outcome.status === "duplicate") return { ...outcome, matched: 0, skipped: [] };
+    void this.noteUnrunnable(plan.runs, outcome.runIds);
     return { ...outcome, matched: plan.runs.length, skipped: plan.skipped };
   }
 
@@ -197,7 +232,8 @@ export class BackendService {
     const plan = this.catalog.plan(stored.event);
     const outcome = insertReplayRuns(this.db, eventId, plan.runs, Date.now());
     if (!outcome) return undefined;
-    this.pool.wake();
+    this.protocol.notifyWork();
+    void this.noteUnrunnable(plan.runs, outcome.runIds);
     return { ...outcome, matched: plan.runs.length, skipped: plan.skipped };
   }
 
@@ -245,8 +281,10 @@ export class BackendService {
   async close(graceMs = this.config.graceMs): Promise<void> {
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     await this.queue.idle();
+    // No run is handed out any more, to this service's workers or to remote ones waiting in a claim.
+    this.protocol.close();
     await this.pool.stop(graceMs);
-    this.output.flush();
+    // The pool gave its runs back as interrupted; this catches any it could not report.
     expireLeases(this.db, {
       now: Date.now(),
       reason: "the service stopped before the step finished",

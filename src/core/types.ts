@@ -77,6 +77,8 @@ export interface FlowDefinition {
   root: string;
   /** Absolute path of flow.toml. */
   manifestPath: string;
+  /** `sha256:<16 hex>` of flow.toml's text: the flow's version as workers and the control plane compare it. */
+  manifestHash: string;
   source: FlowSource;
   config: FlowConfig;
   steps: StepDefinition[];

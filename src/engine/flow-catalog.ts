@@ -70,6 +70,7 @@ export class FlowCatalog {
         flow: flow.name,
         step: step.name,
         maxAttempts: step.retries + 1,
+        runner: step.runner,
       })),
       skipped: matched.skipped,
     };

@@ -1,4 +1,5 @@
 // Loading one flow folder: parse flow.toml, validate it against schemas/flow.schema.json, resolve and check paths.
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import parseToml from "@iarna/toml/parse-string.js";
@@ -113,6 +114,14 @@ function toStep(root: string, step: RawStep): StepDefinition {
 }
 
 /** Loads `<root>/flow.toml`. Never throws for a bad manifest: every problem comes back with its file and field. */
+/**
+ * What identifies a version of a flow between machines: a hash of its flow.toml as written. A worker
+ * compares it with the control plane's before running a claimed step, so it never runs other code.
+ */
+export function manifestHash(text: string): string {
+  return `sha256:${createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
+}
+
 export function loadFlow(root: string, source: FlowSource): LoadedFlow {
   const manifestPath = join(root, MANIFEST_FILE);
   let text: string;
@@ -173,6 +182,7 @@ export function loadFlow(root: string, source: FlowSource): LoadedFlow {
       description: manifest.description ?? "",
       root,
       manifestPath,
+      manifestHash: manifestHash(text),
       source,
       config: manifest.config ?? {},
       steps: manifest.steps.map((step) => toStep(root, step)),

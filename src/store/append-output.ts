@@ -1,21 +1,29 @@
-// Storing step output: chunks buffered by the worker are written in one transaction per flush.
+// Storing step output: one batch of an attempt's chunks per transaction, fenced by its lease token.
+import type { OutputChunkInput } from "../wire/protocol.js";
 import { type Database, statement } from "./sqlite.js";
 
-export interface NewOutputChunk {
-  runId: string;
-  attemptId: number;
-  stream: string;
-  text: string;
-  at: number;
-}
-
-export function appendOutput(db: Database, chunks: readonly NewOutputChunk[]): void {
-  if (chunks.length === 0) return;
-  const insert = statement(
-    db,
-    "INSERT INTO output_chunks (run_id, attempt_id, stream, text, at) VALUES (?, ?, ?, ?, ?)",
-  );
-  db.transaction(() => {
-    for (const chunk of chunks) insert.run(chunk.runId, chunk.attemptId, chunk.stream, chunk.text, chunk.at);
+/**
+ * False when the token no longer holds an open attempt (nothing is stored). A chunk whose index the
+ * attempt already has is skipped: a worker resends a batch whose answer it never got.
+ */
+export function appendOutput(
+  db: Database,
+  input: { attemptId: number; leaseToken: string; chunks: readonly OutputChunkInput[] },
+): boolean {
+  return db.transaction((): boolean => {
+    const attempt = statement(
+      db,
+      "SELECT run_id FROM attempts WHERE id = ? AND lease_token = ? AND finished_at IS NULL",
+    ).get(input.attemptId, input.leaseToken) as { run_id: string } | undefined;
+    if (!attempt) return false;
+    const insert = statement(
+      db,
+      `INSERT INTO output_chunks (run_id, attempt_id, idx, stream, text, at) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT DO NOTHING`,
+    );
+    for (const chunk of input.chunks) {
+      insert.run(attempt.run_id, input.attemptId, chunk.index, chunk.stream, chunk.text, chunk.at);
+    }
+    return true;
   })();
 }

@@ -1,5 +1,6 @@
-// Claiming work: the oldest queued run whose backoff has passed becomes `running` under a new attempt's lease.
+// Claiming work: the oldest ready queued run the worker can run becomes `running` under a new attempt's lease.
 import type { FlowEvent } from "../core/types.js";
+import type { Capabilities } from "../wire/protocol.js";
 import { leaseToken } from "./ids.js";
 import { type Database, statement } from "./sqlite.js";
 
@@ -7,6 +8,8 @@ export interface ClaimOptions {
   workerId: string;
   leaseMs: number;
   now: number;
+  /** Only runs of these runners and flows (a run stored before runners were recorded fits any runner). */
+  capabilities?: Capabilities;
   /**
    * Runs the caller is still executing (an attempt whose lease was lost but whose step is still being
    * stopped): never claimed again until that is over, so one run never has two live steps.
@@ -14,8 +17,8 @@ export interface ClaimOptions {
   exclude?: readonly string[];
 }
 
-/** Everything a worker needs to execute a claimed run and later prove it owns the attempt. */
-export interface Claim {
+/** A claimed run as the store knows it: what the worker gets, plus what chaining its next events needs. */
+export interface StoredClaim {
   runId: string;
   eventId: string;
   flow: string;
@@ -26,6 +29,7 @@ export interface Claim {
   attemptNumber: number;
   maxAttempts: number;
   leaseToken: string;
+  leaseMs: number;
   leaseExpiresAt: number;
   event: FlowEvent;
   eventDepth: number;
@@ -48,15 +52,23 @@ const NEXT_QUEUED = `SELECT runs.id, runs.event_id, runs.flow, runs.step, runs.r
   FROM runs JOIN events ON events.id = runs.event_id
   WHERE runs.status = 'queued' AND runs.available_at <= ?
     AND runs.id NOT IN (SELECT value FROM json_each(?))
+    AND (? = 1 OR runs.runner IS NULL OR runs.runner IN (SELECT value FROM json_each(?)))
+    AND (? = 1 OR runs.flow IN (SELECT value FROM json_each(?)))
   ORDER BY runs.seq LIMIT 1`;
 
 /** Claims one run, or returns undefined when nothing is ready. BEGIN IMMEDIATE, so two claimers never race. */
-export function claimRun(db: Database, options: ClaimOptions): Claim | undefined {
-  const { workerId, leaseMs, now } = options;
+export function claimRun(db: Database, options: ClaimOptions): StoredClaim | undefined {
+  const { workerId, leaseMs, now, capabilities } = options;
   const exclude = JSON.stringify(options.exclude ?? []);
+  const anyRunner = capabilities === undefined ? 1 : 0;
+  const anyFlow = capabilities === undefined || capabilities.flows === "*" ? 1 : 0;
+  const runners = JSON.stringify(capabilities?.runners ?? []);
+  const flows = JSON.stringify(Array.isArray(capabilities?.flows) ? capabilities.flows : []);
   return db
-    .transaction((): Claim | undefined => {
-      const row = statement(db, NEXT_QUEUED).get(now, exclude) as QueuedRow | undefined;
+    .transaction((): StoredClaim | undefined => {
+      const row = statement(db, NEXT_QUEUED).get(now, exclude, anyRunner, runners, anyFlow, flows) as
+        | QueuedRow
+        | undefined;
       if (!row) return undefined;
       const attemptNumber = row.attempt_count + 1;
       statement(
@@ -81,6 +93,7 @@ export function claimRun(db: Database, options: ClaimOptions): Claim | undefined
         attemptNumber,
         maxAttempts: row.max_attempts,
         leaseToken: token,
+        leaseMs,
         leaseExpiresAt: expires,
         event: JSON.parse(row.body) as FlowEvent,
         eventDepth: row.depth,

@@ -1,14 +1,8 @@
 // Completing an attempt: record its result, then finish the run or, when a failed step has retries left, requeue it.
 import type { FlowResult } from "../core/types.js";
+import type { AttemptOutcome } from "../wire/protocol.js";
 import type { AttemptStatus, RunStatus } from "../wire/records.js";
 import { type Database, statement } from "./sqlite.js";
-
-export interface AttemptOutcome {
-  status: "completed" | "failed" | "canceled";
-  /** The step's FLOW_RESULT (also kept for failed steps, which still report one). */
-  result: FlowResult | null;
-  error: string | null;
-}
 
 export interface CompleteRunInput {
   attemptId: number;
@@ -25,6 +19,13 @@ export interface RunSettlement {
   /** True when the run went back to `queued` for another attempt. */
   retrying: boolean;
 }
+
+export type CompleteRunOutcome =
+  | { kind: "settled"; settlement: RunSettlement }
+  /** This token completed the attempt before (a resent complete): nothing changes. */
+  | { kind: "duplicate"; settlement: RunSettlement }
+  /** The token no longer holds the attempt (expired, interrupted, someone else's): nothing changes. */
+  | { kind: "lost" };
 
 interface SettleInput {
   runId: string;
@@ -71,17 +72,20 @@ export function settleRun(db: Database, input: SettleInput): RunSettlement {
   return { runId: input.runId, status, retrying: false };
 }
 
-/** Completes the attempt if the caller still holds its lease; undefined when the lease was lost. */
-export function completeRun(db: Database, input: CompleteRunInput): RunSettlement | undefined {
+/**
+ * Completes the attempt if the caller still holds its lease. The same worker's second complete (its
+ * first answer was lost on the way) is a duplicate; a complete after the lease expired is refused.
+ */
+export function completeRun(db: Database, input: CompleteRunInput): CompleteRunOutcome {
   const { outcome, now } = input;
   return db
-    .transaction((): RunSettlement | undefined => {
+    .transaction((): CompleteRunOutcome => {
       const attempt = statement(
         db,
-        `UPDATE attempts SET status = ?, error = ?, finished_at = ?
+        `UPDATE attempts SET status = ?, error = ?, finished_at = ?, ended_by_worker = 1
           WHERE id = ? AND lease_token = ? AND finished_at IS NULL RETURNING run_id`,
       ).get(outcome.status, outcome.error, now, input.attemptId, input.leaseToken) as { run_id: string } | undefined;
-      if (!attempt) return undefined;
+      if (!attempt) return earlierCompletion(db, input);
       if (outcome.result) {
         statement(db, "INSERT INTO results (attempt_id, run_id, status, result, at) VALUES (?, ?, ?, ?, ?)").run(
           input.attemptId,
@@ -91,7 +95,7 @@ export function completeRun(db: Database, input: CompleteRunInput): RunSettlemen
           now,
         );
       }
-      return settleRun(db, {
+      const settlement = settleRun(db, {
         runId: attempt.run_id,
         attemptStatus: outcome.status,
         result: outcome.result,
@@ -99,6 +103,17 @@ export function completeRun(db: Database, input: CompleteRunInput): RunSettlemen
         now,
         retryDelayMs: input.retryDelayMs,
       });
+      return { kind: "settled", settlement };
     })
     .immediate();
+}
+
+function earlierCompletion(db: Database, input: CompleteRunInput): CompleteRunOutcome {
+  const row = statement(
+    db,
+    `SELECT runs.id, runs.status FROM attempts JOIN runs ON runs.id = attempts.run_id
+      WHERE attempts.id = ? AND attempts.lease_token = ? AND attempts.ended_by_worker = 1`,
+  ).get(input.attemptId, input.leaseToken) as { id: string; status: RunStatus } | undefined;
+  if (!row) return { kind: "lost" };
+  return { kind: "duplicate", settlement: { runId: row.id, status: row.status, retrying: false } };
 }

@@ -4,8 +4,8 @@ import { type Database, statement } from "./sqlite.js";
 
 export interface ExpireLeasesInput {
   now: number;
-  /** Why, for the run's error: "interrupted: <reason>". */
-  reason: string;
+  /** Why, for the run's error: "interrupted: <reason>" (a function gets the attempt's worker id). */
+  reason: string | ((workerId: string) => string);
   /** Also interrupt open attempts of these workers, whatever their lease says (a crashed local service). */
   deadWorker?: (workerId: string) => boolean;
   /**
@@ -41,11 +41,12 @@ export function expireLeases(db: Database, input: ExpireLeasesInput): ExpiredAtt
         db,
         "SELECT id, run_id, worker_id, lease_expires_at FROM attempts WHERE finished_at IS NULL",
       ).all() as OpenAttempt[];
-      const error = `interrupted: ${input.reason}`;
       const expired: ExpiredAttempt[] = [];
       for (const attempt of open) {
         if (input.liveAttempts?.has(attempt.id)) continue;
         if (attempt.lease_expires_at > input.now && !input.deadWorker?.(attempt.worker_id)) continue;
+        const reason = typeof input.reason === "string" ? input.reason : input.reason(attempt.worker_id);
+        const error = `interrupted: ${reason}`;
         statement(db, "UPDATE attempts SET status = 'interrupted', error = ?, finished_at = ? WHERE id = ?").run(
           error,
           input.now,

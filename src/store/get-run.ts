@@ -1,15 +1,8 @@
 // One run with its attempts and stored output: what `GET /runs/<id>` shows.
 
-import {
-  type AttemptRow,
-  attemptRecord,
-  type OutputChunk,
-  type RunDetail,
-  type RunRecord,
-  type RunRow,
-  runRecord,
-} from "../wire/records.js";
+import type { OutputChunk, RunDetail, RunRecord } from "../wire/records.js";
 import { RUN_COLUMNS } from "./list-runs.js";
+import { type AttemptRow, attemptRecord, type RunRow, runRecord } from "./rows.js";
 import { type Database, statement } from "./sqlite.js";
 
 /** The run alone (no attempts or output), or undefined. */

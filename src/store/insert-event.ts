@@ -8,6 +8,8 @@ export interface PlannedRun {
   flow: string;
   step: string;
   maxAttempts: number;
+  /** The step's runner: a worker claims only runs of runners it has. */
+  runner: string;
 }
 
 export interface InsertEventInput {
@@ -28,15 +30,15 @@ export interface InsertEventOutcome {
 const INSERT_EVENT = `INSERT INTO events (id, type, source, received_at, accepted_at, body, matched, skipped, parent_event_id, depth)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`;
 
-const INSERT_RUN = `INSERT INTO runs (id, event_id, flow, step, replay, status, max_attempts, available_at, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`;
+const INSERT_RUN = `INSERT INTO runs (id, event_id, flow, step, runner, replay, status, max_attempts, available_at, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`;
 
 /** Inserts queued runs for `eventId` (shared with replays, which pass their replay number). */
 export function insertRuns(db: Database, eventId: string, runs: PlannedRun[], replay: number, now: number): string[] {
   const insert = statement(db, INSERT_RUN);
   return runs.map((run) => {
     const id = runIdFor(eventId, run.flow, run.step, replay);
-    insert.run(id, eventId, run.flow, run.step, replay, run.maxAttempts, now, now, now);
+    insert.run(id, eventId, run.flow, run.step, run.runner, replay, run.maxAttempts, now, now, now);
     return id;
   });
 }

@@ -1,5 +1,6 @@
 // Listing stored events, newest first, optionally of one type.
-import { type EventRecord, type EventRow, eventRecord } from "../wire/records.js";
+import type { EventRecord } from "../wire/records.js";
+import { type EventRow, eventRecord } from "./rows.js";
 import { type Database, statement } from "./sqlite.js";
 
 export interface ListEventsQuery {

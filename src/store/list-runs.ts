@@ -1,5 +1,6 @@
 // Listing runs, newest first, filtered by event, process status and the step's FLOW_RESULT status.
-import { type RunRecord, type RunRow, type RunStatus, runRecord } from "../wire/records.js";
+import type { RunRecord, RunStatus } from "../wire/records.js";
+import { type RunRow, runRecord } from "./rows.js";
 import { type Database, statement } from "./sqlite.js";
 
 export interface ListRunsQuery {
@@ -10,7 +11,7 @@ export interface ListRunsQuery {
   resultStatus?: string;
 }
 
-export const RUN_COLUMNS = `id, event_id, flow, step, replay, status, result_status, result, error, attempt_count,
+export const RUN_COLUMNS = `id, event_id, flow, step, runner, replay, status, result_status, result, error, attempt_count,
   max_attempts, available_at, cancel_requested, created_at, started_at, finished_at, updated_at`;
 
 export function listRuns(db: Database, query: ListRunsQuery): RunRecord[] {

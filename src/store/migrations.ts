@@ -84,6 +84,15 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX results_run ON results (run_id);
   `,
+  // 2: the lease protocol with remote workers: a run's runner (claims filter by it), output chunk
+  // positions (a resent batch is stored once), and whether the worker or lease expiry ended an
+  // attempt (a resent complete is a duplicate; a late one after expiry is refused).
+  `
+  ALTER TABLE runs ADD COLUMN runner TEXT;
+  ALTER TABLE output_chunks ADD COLUMN idx INTEGER;
+  CREATE UNIQUE INDEX output_attempt_idx ON output_chunks (attempt_id, idx) WHERE idx IS NOT NULL;
+  ALTER TABLE attempts ADD COLUMN ended_by_worker INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** Applies the migrations this database has not seen yet, each in its own transaction. */

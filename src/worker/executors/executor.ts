@@ -1,4 +1,4 @@
-// The executor interface: how the worker pool starts one claimed step (directly, or in a systemd unit).
+// The executor interface: how a worker starts one claimed step (directly, or in a systemd unit).
 
 import type { FlowDefinition, FlowEvent, StepDefinition, StepRun } from "../../core/types.js";
 import type { OutputSink } from "../../runner/runner.js";
@@ -45,5 +45,7 @@ export function runVariables(job: ExecutionJob): Record<string, string> {
     CODEX_FLOW_EVENT_ID: job.event.id,
     CODEX_FLOW_ATTEMPT: String(job.attemptNumber),
     CODEX_FLOW_WORKER_ID: job.workerId,
+    // Lets a restarted worker find the steps its killed predecessor left running (src/process/reap-orphans.ts).
+    CODEX_FLOW_WORKER_PID: String(process.pid),
   };
 }

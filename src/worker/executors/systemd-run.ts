@@ -2,11 +2,11 @@
 import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { repairEventFile } from "../../backend/event-files.js";
 import type { FlowResult, StepRun } from "../../core/types.js";
 import { killGroup, spawnGroup } from "../../process/process-tree.js";
 import { TailBuffer } from "../../process/tail-buffer.js";
 import { stderrTail } from "../../runner/result.js";
+import { repairEventFile } from "../../store/event-files.js";
 import { type ExecutionJob, type Executor, isServiceVariable, runVariables, stepEnvironment } from "./executor.js";
 
 export interface SystemdRunOptions {

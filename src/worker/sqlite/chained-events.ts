@@ -1,12 +1,12 @@
 // A finished step's `next` events, planned as new events to be stored in the same commit as its completion.
 
-import type { FlowResult } from "../core/types.js";
-import { nextEvents } from "../engine/chain.js";
-import { DEFAULT_MAX_DEPTH as MAX_CHAIN_DEPTH } from "../engine/engine.js";
-import type { FlowCatalog } from "../engine/flow-catalog.js";
-import type { Claim } from "../store/claim-run.js";
-import type { InsertEventInput } from "../store/insert-event.js";
-import { eventIdProblem } from "../wire/event-id.js";
+import type { FlowResult } from "../../core/types.js";
+import { nextEvents } from "../../engine/chain.js";
+import { DEFAULT_MAX_DEPTH as MAX_CHAIN_DEPTH } from "../../engine/engine.js";
+import type { FlowCatalog } from "../../engine/flow-catalog.js";
+import type { StoredClaim } from "../../store/claim-run.js";
+import type { InsertEventInput } from "../../store/insert-event.js";
+import { eventIdProblem } from "../../wire/event-id.js";
 
 /** How stale the flow list may be when an event is accepted (replays and runs always re-check). */
 export const ACCEPT_FLOWS_MAX_AGE_MS = 200;
@@ -23,7 +23,11 @@ export interface ChainPlan {
  * transaction (discovery reads the disk) and stored inside it, so a crash can never leave a completed
  * run whose next events were lost, nor next events of a run that did not complete.
  */
-export function planChainedEvents(claim: Claim, result: FlowResult | null, catalog: FlowCatalog): ChainPlan {
+export function planChainedEvents(
+  claim: Pick<StoredClaim, "event" | "flow" | "step" | "replay" | "eventDepth">,
+  result: FlowResult | null,
+  catalog: FlowCatalog,
+): ChainPlan {
   if (!result?.next?.length) return { events: [], warnings: [] };
   const origin = {
     event: claim.event,

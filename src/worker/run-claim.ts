@@ -1,0 +1,66 @@
+// Executing one claim on this worker: find the flow here, refuse it if it differs, run it with the executor.
+import { describeError } from "../core/errors.js";
+import type { StepRun } from "../core/types.js";
+import type { FlowCatalog } from "../engine/flow-catalog.js";
+import type { OutputSink } from "../runner/runner.js";
+import type { AttemptOutcome, Claim } from "../wire/protocol.js";
+import type { Executor } from "./executors/executor.js";
+
+export interface ClaimRunnerOptions {
+  catalog: FlowCatalog;
+  executor: Executor;
+  workerId: string;
+  /** Where an out-of-process executor finds the event's JSON (it is written there if missing). */
+  eventFile: (claim: Claim) => string;
+}
+
+export type RunClaim = (claim: Claim, io: { signal: AbortSignal; output: OutputSink }) => Promise<AttemptOutcome>;
+
+/** The outcome a step's StepRun becomes; failures never throw. */
+function outcomeOf(run: StepRun): AttemptOutcome {
+  if (run.status === "failed") {
+    return { status: "failed", result: run.result, error: run.result.message ?? "the step failed" };
+  }
+  return { status: "completed", result: run.result, error: null };
+}
+
+export function claimRunner(options: ClaimRunnerOptions): RunClaim {
+  const { catalog, executor, workerId } = options;
+  return async (claim, io) => {
+    const found = catalog.find(claim.flow, claim.step);
+    if (!found) {
+      return {
+        status: "failed",
+        result: null,
+        error: `flow "${claim.flow}" step "${claim.step}" is not in ${catalog.cwd} on worker ${workerId} (it was removed, renamed or is broken there)`,
+      };
+    }
+    if (claim.manifestHash !== null && found.flow.manifestHash !== claim.manifestHash) {
+      return {
+        status: "failed",
+        result: null,
+        error:
+          `refused by worker ${workerId}: its copy of flow "${claim.flow}" differs from the backend's ` +
+          `(${found.flow.manifestPath} is ${found.flow.manifestHash}, the backend has ${claim.manifestHash}); ` +
+          "deploy the same flow.toml to both, then retry the run",
+      };
+    }
+    try {
+      const run = await executor.run(
+        {
+          flow: found.flow,
+          step: found.step,
+          event: claim.event,
+          runId: claim.runId,
+          attemptNumber: claim.attemptNumber,
+          workerId,
+          eventFile: options.eventFile(claim),
+        },
+        io,
+      );
+      return outcomeOf(run);
+    } catch (error) {
+      return { status: "failed", result: null, error: `the ${executor.name} executor failed: ${describeError(error)}` };
+    }
+  };
+}

@@ -1,0 +1,148 @@
+// The lease protocol over the local SQLite store: the service's own pool and its HTTP worker endpoints both use it.
+import type { FlowResult } from "../../core/types.js";
+import type { FlowCatalog } from "../../engine/flow-catalog.js";
+import { appendOutput } from "../../store/append-output.js";
+import { retryDelay } from "../../store/backoff.js";
+import { claimRun, nextQueuedAt } from "../../store/claim-run.js";
+import { findOpenAttempt, type OpenAttempt } from "../../store/find-attempt.js";
+import { heartbeat } from "../../store/heartbeat.js";
+import { type Database, withSynchronous } from "../../store/sqlite.js";
+import {
+  type AttemptOutcome,
+  type AttemptRef,
+  type Claim,
+  type ClaimRequest,
+  type CompleteAnswer,
+  type HeartbeatAnswer,
+  LeaseLostError,
+  type OutputChunkInput,
+} from "../../wire/protocol.js";
+import type { LeaseProtocol } from "../lease-protocol.js";
+import { type ChainPlan, planChainedEvents } from "./chained-events.js";
+import { type AttemptSettled, settleAttempt } from "./settle-attempt.js";
+
+/** A completion as the service logs it: who, what became of the run, and its next events. */
+export interface Completion {
+  attempt: OpenAttempt;
+  settled: AttemptSettled & { kind: "settled" };
+  result: FlowResult | null;
+  /** Next events the step asked for that were dropped, one line each. */
+  warnings: string[];
+}
+
+export interface SqliteLeaseProtocolOptions {
+  db: Database;
+  catalog: FlowCatalog;
+  leaseMs: number;
+  retryBackoffMs: number;
+  onCompleted: (completion: Completion) => void;
+}
+
+/** Longest a waiting claim sleeps before it looks again, whatever else happens. */
+const MAX_IDLE_MS = 60_000;
+
+export class SqliteLeaseProtocol implements LeaseProtocol {
+  private readonly waiters = new Set<() => void>();
+  private closed = false;
+
+  constructor(private readonly options: SqliteLeaseProtocolOptions) {}
+
+  /** New runs are queued (an event accepted, a replay, a retry): waiting claims look again. */
+  notifyWork(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  /** The store is closing: waiting claims answer "nothing" now, and no new one is handed out. */
+  close(): void {
+    this.closed = true;
+    this.notifyWork();
+  }
+
+  private claimNow(request: ClaimRequest): Claim | null {
+    if (this.closed) return null;
+    const { db, leaseMs, catalog } = this.options;
+    const stored = withSynchronous(db, "NORMAL", () =>
+      claimRun(db, {
+        workerId: request.workerId,
+        leaseMs,
+        now: Date.now(),
+        capabilities: request.capabilities,
+        exclude: request.exclude,
+      }),
+    );
+    if (!stored) return null;
+    const flow = catalog.current(CATALOG_MAX_AGE_MS).flows.find((candidate) => candidate.name === stored.flow);
+    const { replay: _replay, eventDepth: _depth, ...claim } = stored;
+    return { ...claim, manifestHash: flow?.manifestHash ?? null };
+  }
+
+  async claim(request: ClaimRequest, signal?: AbortSignal): Promise<Claim | null> {
+    const deadline = Date.now() + Math.max(0, request.waitMs ?? 0);
+    while (true) {
+      const claim = this.claimNow(request);
+      if (claim || this.closed || Date.now() >= deadline || signal?.aborted) return claim;
+      await this.waitForWork(deadline, request.exclude ?? [], signal);
+    }
+  }
+
+  /** Sleeps until work may be ready: a wake-up, a retry's backoff ending, the deadline or an abort. */
+  private waitForWork(deadline: number, exclude: readonly string[], signal?: AbortSignal): Promise<void> {
+    const nextAt = nextQueuedAt(this.options.db, exclude);
+    const until = Math.min(deadline, nextAt ?? Number.POSITIVE_INFINITY, Date.now() + MAX_IDLE_MS);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, until - Date.now()));
+      this.waiters.add(done);
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  async heartbeat(attempt: AttemptRef): Promise<HeartbeatAnswer> {
+    const { db, leaseMs } = this.options;
+    const state = withSynchronous(db, "NORMAL", () => heartbeat(db, { ...attempt, leaseMs, now: Date.now() }));
+    if (!state) throw new LeaseLostError(attempt.attemptId);
+    return state;
+  }
+
+  async appendOutput(attempt: AttemptRef, chunks: OutputChunkInput[]): Promise<void> {
+    const { db } = this.options;
+    const stored = withSynchronous(db, "NORMAL", () => appendOutput(db, { ...attempt, chunks }));
+    if (!stored) throw new LeaseLostError(attempt.attemptId);
+  }
+
+  async complete(attempt: AttemptRef, outcome: AttemptOutcome): Promise<CompleteAnswer> {
+    const { db, catalog, retryBackoffMs } = this.options;
+    const open = findOpenAttempt(db, attempt.attemptId, attempt.leaseToken);
+    // Discovery reads the disk, so next events are planned before the completion's transaction.
+    const chain: ChainPlan =
+      open && outcome.status === "completed"
+        ? planChainedEvents(open, outcome.result, catalog)
+        : { events: [], warnings: [] };
+    const settled = settleAttempt(db, {
+      attempt,
+      outcome,
+      chain,
+      retryDelayMs: (failed) => retryDelay(retryBackoffMs, failed),
+    });
+    if (settled.kind === "lost") throw new LeaseLostError(attempt.attemptId);
+    const { settlement } = settled;
+    if (settled.kind === "settled" && open) {
+      this.options.onCompleted({ attempt: open, settled, result: outcome.result, warnings: chain.warnings });
+      if (settlement.retrying || settled.chained.length > 0) this.notifyWork();
+    }
+    return {
+      runId: settlement.runId,
+      status: settlement.status as CompleteAnswer["status"],
+      retrying: settlement.retrying,
+      duplicate: settled.kind === "duplicate",
+    };
+  }
+}
+
+/** How stale the flow list may be for a claim's manifest hash: a few stat calls saved per claim. */
+const CATALOG_MAX_AGE_MS = 200;

@@ -1,0 +1,280 @@
+// The one worker loop: claim while slots are free, heartbeat, stream output, complete; stop on cancel or lost lease.
+import { setTimeout as sleep } from "node:timers/promises";
+import { describeError } from "../core/errors.js";
+import {
+  type AttemptOutcome,
+  type AttemptRef,
+  type Capabilities,
+  type Claim,
+  type CompleteAnswer,
+  LeaseLostError,
+} from "../wire/protocol.js";
+import type { LeaseProtocol } from "./lease-protocol.js";
+import { LinkState } from "./link-state.js";
+import { OutputBatcher } from "./output-batcher.js";
+import type { RunClaim } from "./run-claim.js";
+
+export interface WorkerLoopOptions {
+  protocol: LeaseProtocol;
+  workerId: string;
+  concurrency: number;
+  capabilities: () => Promise<Capabilities>;
+  runClaim: RunClaim;
+  /** How long one claim waits for work (a long poll over HTTP). */
+  claimWaitMs: number;
+  /** What the control plane is called in log lines ("the backend at http://..."). */
+  controlPlane: string;
+  log: (line: string) => void;
+  /** Each attempt this loop settled, with the control plane's answer. */
+  onSettled?: (claim: Claim, outcome: AttemptOutcome, answer: CompleteAnswer) => void;
+  /** The error a step stopped by `stop()` is reported with, after "interrupted: ". */
+  stoppedReason?: string;
+  /** With `once`: stop claiming as soon as a claim finds nothing (the queue has nothing this worker can run). */
+  once?: boolean;
+}
+
+/** Why a running step was stopped, which decides what is reported for it. */
+type StopReason = "cancel" | "lease-lost" | "shutdown";
+
+interface ActiveRun {
+  claim: Claim;
+  ref: AttemptRef;
+  controller: AbortController;
+  stop?: StopReason;
+  /** By this worker's clock: past it, the control plane has given the run to someone else. */
+  leaseUntil: number;
+  /** A heartbeat is on its way: the next tick does not send another (a slow link would pile them up). */
+  beating: boolean;
+  done: Promise<void>;
+}
+
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 5_000;
+
+export class WorkerLoop {
+  /** Keyed by attempt id: a run may be claimed again (after a lost lease) while its old attempt is still stopping. */
+  private readonly active = new Map<number, ActiveRun>();
+  private readonly link: LinkState;
+  private stopping = false;
+  private readonly claimAbort = new AbortController();
+  /** The claim on its way, aborted to send a fresh one when the runs it excludes change. */
+  private pendingClaim: { controller: AbortController; exclude: Set<string> } | undefined;
+  private slotFreed: (() => void) | undefined;
+  private claiming: Promise<void> = Promise.resolve();
+  /** Runs this loop settled, by final run status, for `--once` exit codes and logs. */
+  readonly settledStatuses: string[] = [];
+
+  constructor(private readonly options: WorkerLoopOptions) {
+    this.link = new LinkState(options.controlPlane, options.log);
+  }
+
+  get running(): number {
+    return this.active.size;
+  }
+
+  /** The attempts this loop is executing: alive whatever their lease says, so they are never expired under it. */
+  get liveAttempts(): ReadonlySet<number> {
+    return new Set(this.active.keys());
+  }
+
+  /** Starts claiming; resolves when claiming has stopped (after `stop()`, or with `once` when the queue is empty). */
+  start(): Promise<void> {
+    if (this.options.concurrency > 0) this.claiming = this.claimLoop();
+    return this.claiming;
+  }
+
+  /** Resolves when every step this loop started has been settled (or dropped). */
+  async idle(): Promise<void> {
+    await this.claiming;
+    while (this.active.size > 0) await Promise.all([...this.active.values()].map((active) => active.done));
+  }
+
+  private async claimLoop(): Promise<void> {
+    const { protocol, workerId, concurrency } = this.options;
+    let delay = RETRY_FIRST_MS;
+    while (!this.stopping) {
+      if (this.active.size >= concurrency) {
+        await new Promise<void>((resolve) => {
+          this.slotFreed = resolve;
+        });
+        continue;
+      }
+      let claim: Claim | null;
+      const pending = new AbortController();
+      // Runs this worker still executes: one whose lease was lost (and requeued) while its step is being
+      // stopped must not come back to it as a second live step of the same run.
+      const exclude = [...this.active.values()].map((active) => active.claim.runId);
+      this.pendingClaim = { controller: pending, exclude: new Set(exclude) };
+      try {
+        claim = await protocol.claim(
+          {
+            workerId,
+            capabilities: await this.options.capabilities(),
+            exclude,
+            waitMs: this.options.once ? 0 : this.options.claimWaitMs,
+          },
+          AbortSignal.any([this.claimAbort.signal, pending.signal]),
+        );
+        this.link.ok();
+        delay = RETRY_FIRST_MS;
+      } catch (error) {
+        if (this.stopping) break;
+        if (pending.signal.aborted) continue;
+        this.link.failed(error);
+        await sleep(delay, undefined, { signal: this.claimAbort.signal }).catch(() => {});
+        delay = Math.min(RETRY_MAX_MS, delay * 2);
+        continue;
+      }
+      if (claim) this.begin(claim);
+      else if (this.options.once && !pending.signal.aborted) break;
+    }
+  }
+
+  private begin(claim: Claim): void {
+    const active: ActiveRun = {
+      claim,
+      ref: { attemptId: claim.attemptId, leaseToken: claim.leaseToken },
+      controller: new AbortController(),
+      // Counted from before the claim's answer arrived would be safer still; from now is within a round trip.
+      leaseUntil: Date.now() + claim.leaseMs,
+      beating: false,
+      done: Promise.resolve(),
+    };
+    this.active.set(claim.attemptId, active);
+    active.done = this.execute(active)
+      .catch((error) => this.options.log(`error: run ${claim.runId}: ${describeError(error)}`))
+      .finally(() => {
+        this.active.delete(claim.attemptId);
+        // A waiting claim that excludes this run is sent again without it (it may be a queued retry now).
+        if (this.pendingClaim?.exclude.has(claim.runId)) this.pendingClaim.controller.abort();
+        const wake = this.slotFreed;
+        this.slotFreed = undefined;
+        wake?.();
+      });
+  }
+
+  private halt(active: ActiveRun, reason: StopReason): void {
+    active.stop ??= reason;
+    active.controller.abort(new Error(reason));
+  }
+
+  /** Kills a run this loop is executing (the control plane asked, or the caller knows sooner); false if not here. */
+  cancel(runId: string): boolean {
+    let found = false;
+    for (const active of this.active.values()) {
+      if (active.claim.runId !== runId) continue;
+      this.halt(active, "cancel");
+      found = true;
+    }
+    return found;
+  }
+
+  private async execute(active: ActiveRun): Promise<void> {
+    const { claim, ref } = active;
+    const { protocol } = this.options;
+    const output = new OutputBatcher(
+      protocol,
+      ref,
+      () => this.halt(active, "lease-lost"),
+      (error) => (error === undefined ? this.link.ok() : this.link.failed(error)),
+    );
+    const beat = setInterval(() => void this.heartbeat(active), Math.max(100, Math.floor(claim.leaseMs / 3)));
+    let outcome: AttemptOutcome;
+    try {
+      outcome = await this.options.runClaim(claim, {
+        signal: active.controller.signal,
+        output: (stream, text) => output.push(stream, text),
+      });
+    } finally {
+      clearInterval(beat);
+    }
+    if (active.stop === "lease-lost") {
+      output.abandon();
+      this.options.log(
+        `run ${claim.runId} (${claim.flow}/${claim.step}): lease lost; the step was stopped and its result dropped`,
+      );
+      return;
+    }
+    if (active.stop === "cancel") outcome = { status: "canceled", result: null, error: "canceled" };
+    if (active.stop === "shutdown") {
+      outcome = {
+        status: "interrupted",
+        result: null,
+        error: `interrupted: ${this.options.stoppedReason ?? `worker ${this.options.workerId} stopped before the step finished`}`,
+      };
+    }
+    const leaseOver = () => Date.now() > active.leaseUntil;
+    if (!(await output.drain(leaseOver))) return;
+    const answer = await this.completeWithRetry(active, outcome);
+    if (!answer) return;
+    this.settledStatuses.push(answer.status);
+    this.options.onSettled?.(claim, outcome, answer);
+  }
+
+  private async heartbeat(active: ActiveRun): Promise<void> {
+    if (active.stop || active.beating) return;
+    active.beating = true;
+    try {
+      const answer = await this.options.protocol.heartbeat(active.ref);
+      active.leaseUntil = Date.now() + active.claim.leaseMs;
+      this.link.ok();
+      if (answer.cancelRequested) this.halt(active, "cancel");
+    } catch (error) {
+      if (error instanceof LeaseLostError) {
+        this.halt(active, "lease-lost");
+        return;
+      }
+      this.link.failed(error);
+      // Unreachable past the lease: the control plane has interrupted or re-queued the run by now.
+      if (Date.now() > active.leaseUntil) this.halt(active, "lease-lost");
+    } finally {
+      active.beating = false;
+    }
+  }
+
+  /** Resends `complete` until answered; a resend after a lost answer is a duplicate, never a second report. */
+  private async completeWithRetry(active: ActiveRun, outcome: AttemptOutcome): Promise<CompleteAnswer | undefined> {
+    let delay = RETRY_FIRST_MS;
+    while (true) {
+      try {
+        const answer = await this.options.protocol.complete(active.ref, outcome);
+        this.link.ok();
+        return answer;
+      } catch (error) {
+        if (error instanceof LeaseLostError) {
+          this.options.log(
+            `run ${active.claim.runId} (${active.claim.flow}/${active.claim.step}): its result was refused (lease lost); dropped`,
+          );
+          return undefined;
+        }
+        this.link.failed(error);
+        // Stopping, and the lease is over: the control plane interrupts the run itself; do not hold the exit.
+        if (this.stopping && Date.now() > active.leaseUntil) return undefined;
+        await sleep(delay);
+        delay = Math.min(RETRY_MAX_MS, delay * 2);
+      }
+    }
+  }
+
+  /**
+   * Stops claiming, gives running steps `graceMs` to finish, then stops the rest and reports them
+   * interrupted (the control plane retries them where the step allows).
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    this.claimAbort.abort();
+    this.slotFreed?.();
+    await this.claiming;
+    const all = () => Promise.all([...this.active.values()].map((active) => active.done));
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), graceMs);
+    });
+    const finished = await Promise.race([all(), graceOver]);
+    clearTimeout(timer);
+    if (finished === "late") {
+      for (const active of this.active.values()) this.halt(active, "shutdown");
+      await all();
+    }
+  }
+}
