@@ -5,6 +5,7 @@ import { version } from "../package.json";
 import { registerBackend } from "./cli/backend-command.js";
 import { registerCodegen } from "./cli/codegen-command.js";
 import { projectDir } from "./cli/project-dir.js";
+import { registerWorker } from "./cli/worker-command.js";
 import { describeError, FlowError, UsageError } from "./core/errors.js";
 
 const EXIT_USAGE = 2;
@@ -86,6 +87,7 @@ cli
 // Command groups kept in their own modules register here (each loads its heavy modules lazily).
 registerCodegen(cli);
 registerBackend(cli);
+registerWorker(cli);
 
 cli.help();
 cli.version(version);

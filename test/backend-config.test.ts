@@ -1,8 +1,9 @@
 // Backend configuration layering (defaults -> CODEX_FLOW_BACKEND_* -> flags) and the signature scheme.
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { resolveClientConfig, resolveServeConfig } from "../src/backend/config.js";
+import { resolveServeConfig } from "../src/backend/config.js";
 import { rawFlag } from "../src/cli/backend-command.js";
+import { resolveClientConfig } from "../src/client/client-config.js";
 import { signatureProblem, signBody, signRequest } from "../src/wire/signature.js";
 
 describe("backend config", () => {

@@ -1,12 +1,11 @@
 // The backend's resolved configuration: defaults, then the seed's CODEX_FLOW_BACKEND_* variables, then CLI flags.
 import { resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
+import { DEFAULT_HOST, DEFAULT_PORT, ENV, integer, isLoopback, pick } from "../core/settings.js";
 
 export type ExecutorName = "direct" | "systemd-run";
 export const EXECUTORS: readonly ExecutorName[] = ["direct", "systemd-run"];
 
-export const DEFAULT_HOST = "127.0.0.1";
-export const DEFAULT_PORT = 7345;
 /** How long SIGTERM waits for running steps, by default. */
 export const DEFAULT_GRACE_MS = 30_000;
 /** Under the project's `.codex/` folder, beside (not inside) `.codex/flows`. */
@@ -51,24 +50,6 @@ export interface ServeFlags {
   retryBackoffMs?: unknown;
 }
 
-const ENV = "CODEX_FLOW_BACKEND_";
-
-function integer(value: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const number = typeof value === "number" ? value : Number(String(value).trim());
-  if (String(value).trim() === "" || !Number.isInteger(number) || number < min || number > max) {
-    throw new UsageError(`${name} must be an integer from ${min} to ${max}, got "${String(value)}"`);
-  }
-  return number;
-}
-
-/** The first defined of flag, environment variable and default, with the name to blame when it is invalid. */
-function pick(flag: unknown, flagName: string, env: NodeJS.ProcessEnv, variable: string): [unknown, string] {
-  if (flag !== undefined && flag !== "") return [flag, `--${flagName}`];
-  const value = env[`${ENV}${variable}`];
-  if (value !== undefined && value !== "") return [value, `${ENV}${variable}`];
-  return [undefined, ""];
-}
-
 function intSetting(
   flags: ServeFlags,
   key: keyof ServeFlags,
@@ -81,11 +62,6 @@ function intSetting(
 ): number {
   const [value, name] = pick(flags[key], flagName, env, variable);
   return value === undefined ? fallback : integer(value, name, min, max);
-}
-
-/** Whether `host` only listens on this machine. */
-export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /**
@@ -120,7 +96,8 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     port: intSetting(flags, "port", "port", env, "PORT", DEFAULT_PORT, 0, 65_535),
     ...(secretValue === undefined ? {} : { secret: String(secretValue) }),
     executor: executor as ExecutorName,
-    concurrency: intSetting(flags, "concurrency", "concurrency", env, "CONCURRENCY", 4, 1, 256),
+    // 0: a pure control plane, whose runs all go to `codex-flows worker` processes.
+    concurrency: intSetting(flags, "concurrency", "concurrency", env, "CONCURRENCY", 4, 0, 256),
     insecure: insecureValue === true,
     bodyLimit: intSetting(flags, "bodyLimit", "body-limit", env, "BODY_LIMIT", 1024 * 1024, 1),
     leaseMs: intSetting(flags, "leaseMs", "lease-ms", env, "LEASE_MS", 30_000, 300),
@@ -136,31 +113,4 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     );
   }
   return config;
-}
-
-export interface ClientConfig {
-  url: string;
-  secret?: string;
-}
-
-/** Where the CLI finds the service: --url, CODEX_FLOW_BACKEND_URL, else the HOST and PORT variables. */
-export function resolveClientConfig(
-  flags: { url?: string; secret?: string },
-  env: NodeJS.ProcessEnv = process.env,
-): ClientConfig {
-  const secret = pick(flags.secret, "secret", env, "SECRET")[0];
-  let url = pick(flags.url, "url", env, "URL")[0] as string | undefined;
-  if (url === undefined) {
-    const host = env[`${ENV}HOST`] || DEFAULT_HOST;
-    const port = env[`${ENV}PORT`] || String(DEFAULT_PORT);
-    // 0.0.0.0 and :: are bind-all addresses, not places to connect to.
-    const connectHost = host === "0.0.0.0" || host === "::" ? DEFAULT_HOST : host.includes(":") ? `[${host}]` : host;
-    url = `http://${connectHost}:${port}`;
-  }
-  try {
-    new URL(String(url));
-  } catch {
-    throw new UsageError(`--url is not a URL: "${String(url)}"`, { hint: "e.g. --url http://127.0.0.1:7345" });
-  }
-  return { url: String(url).replace(/\/+$/, ""), ...(secret === undefined ? {} : { secret: String(secret) }) };
 }

@@ -8,6 +8,7 @@ import { parseTarget } from "./request-target.js";
 import type { RouteHandler } from "./route-types.js";
 import { cancelRun, getRunRoute, getRuns } from "./run-routes.js";
 import type { BackendService } from "./service.js";
+import { postClaim, postComplete, postHeartbeat, postOutput } from "./worker-routes.js";
 
 interface Route {
   /** Literal segments, `:id` for a parameter. */
@@ -28,6 +29,10 @@ const ROUTES: Route[] = [
   { pattern: ["runs"], methods: { GET: getRuns } },
   { pattern: ["runs", ":id"], methods: { GET: getRunRoute } },
   { pattern: ["runs", ":id", "cancel"], methods: { POST: cancelRun } },
+  { pattern: ["workers", "claim"], methods: { POST: postClaim } },
+  { pattern: ["attempts", ":id", "heartbeat"], methods: { POST: postHeartbeat } },
+  { pattern: ["attempts", ":id", "output"], methods: { POST: postOutput } },
+  { pattern: ["attempts", ":id", "complete"], methods: { POST: postComplete } },
 ];
 
 function findRoute(segments: string[]): { route: Route; params: string[] } | undefined {
@@ -103,7 +108,10 @@ export function createRequestHandler(
         const allow = Object.keys(found.route.methods).join(", ");
         throw new HttpError(405, `${method} is not allowed on ${target.path} (allowed: ${allow})`, {}, { allow });
       }
-      const answer = await handler({ service, params: found.params, query: target.query, body });
+      const gone = new AbortController();
+      response.once("close", () => gone.abort());
+      const answer = await handler({ service, params: found.params, query: target.query, body, signal: gone.signal });
+      if (response.destroyed) return;
       sendJson(response, answer.status, answer.body);
     } catch (error) {
       if (error instanceof HttpError) {

@@ -8,6 +8,8 @@ export interface RouteRequest {
   params: string[];
   query: URLSearchParams;
   body: Buffer;
+  /** Aborted when the client goes away or the service stops: a long wait (a worker's claim) ends then. */
+  signal: AbortSignal;
 }
 
 export interface RouteAnswer {

@@ -1,8 +1,8 @@
 // The HTTP client the CLI uses to talk to a running backend; it signs every request when a secret is set.
 import { type Dispatcher, getGlobalDispatcher } from "undici";
-import { type ClientConfig, resolveClientConfig } from "../backend/config.js";
 import { BackendError } from "../core/errors.js";
 import { SIGNATURE_HEADER, signRequest, TIMESTAMP_HEADER } from "../wire/signature.js";
+import { type ClientConfig, resolveClientConfig } from "./client-config.js";
 
 export interface BackendAnswer<T> {
   status: number;
@@ -21,9 +21,18 @@ export class BackendHttpError extends BackendError {
     readonly status: number,
     message: string,
     where: string,
+    /** The answer's JSON body, e.g. `{ error, code }`. */
+    readonly answer: Record<string, unknown> = {},
   ) {
     super(message, { where });
   }
+}
+
+export interface SendOptions {
+  /** Aborts the request (a worker stopping while its claim waits). */
+  signal?: AbortSignal;
+  /** How long to wait for the answer's headers; undici's default is 300 s. */
+  timeoutMs?: number;
 }
 
 export class BackendClient {
@@ -42,6 +51,7 @@ export class BackendClient {
     method: "GET" | "POST",
     path: string,
     body?: unknown,
+    options: SendOptions = {},
   ): Promise<BackendAnswer<T>> {
     // The path goes out as given: a URL object would resolve `.` and `..` segments (event ids may be
     // exactly that) and the request would reach another endpoint.
@@ -63,8 +73,13 @@ export class BackendClient {
         method,
         headers,
         body: method === "POST" ? payload : undefined,
+        signal: options.signal,
+        ...(options.timeoutMs === undefined
+          ? {}
+          : { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs }),
       });
     } catch (error) {
+      if (options.signal?.aborted) throw error;
       const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       throw new BackendError(`no codex-flows backend is answering at ${this.config.url} (${code})`, {
         hint: "start it with `codex-flows backend serve`, or point --url / CODEX_FLOW_BACKEND_URL at the running service",
@@ -88,6 +103,7 @@ export class BackendClient {
         answer.statusCode,
         `${typeof message === "string" ? message : `HTTP ${answer.statusCode}`}${hint}`,
         `${method} ${this.config.url}${path}`,
+        parsed as Record<string, unknown>,
       );
     }
     return { status: answer.statusCode, body: parsed as T };

@@ -1,0 +1,75 @@
+// `codex-flows worker`: runs steps for a backend over HTTP, from the flows in its own project folder.
+import { realpathSync } from "node:fs";
+import { join } from "node:path";
+import { BackendClient } from "../client/backend-client.js";
+import { HttpLeaseProtocol } from "../client/http-lease-protocol.js";
+import { describeError } from "../core/errors.js";
+import { FlowCatalog } from "../engine/flow-catalog.js";
+import { killAllGroupsNow } from "../process/process-tree.js";
+import { killOrphansOfDeadWorkers } from "../process/reap-orphans.js";
+import { capabilitiesOf } from "../worker/capabilities.js";
+import { directExecutor } from "../worker/executors/direct.js";
+import { systemdRunExecutor } from "../worker/executors/systemd-run.js";
+import { claimRunner } from "../worker/run-claim.js";
+import { WorkerLoop } from "../worker/worker-loop.js";
+import { EXIT_INTERRUPTED } from "./interrupt.js";
+import type { WorkerConfig } from "./worker-config.js";
+
+/** Long enough that an idle worker sends a claim about twice a minute; the backend answers at once when work comes. */
+const CLAIM_WAIT_MS = 20_000;
+
+export async function workerCommand(config: WorkerConfig, cliPath?: string): Promise<number> {
+  const log = (line: string) => console.error(`[worker ${config.workerId}] ${line}`);
+  killOrphansOfDeadWorkers(realpathSync(config.cwd), log);
+  const catalog = new FlowCatalog(config.cwd);
+  const executor =
+    config.executor === "systemd-run"
+      ? systemdRunExecutor({ cwd: config.cwd, dataDir: config.stateDir, cliPath: cliPath ?? process.argv[1] ?? "" })
+      : directExecutor;
+  const capabilities = capabilitiesOf(catalog);
+  const first = await capabilities();
+  const loop = new WorkerLoop({
+    protocol: new HttpLeaseProtocol(new BackendClient(config.client)),
+    workerId: config.workerId,
+    concurrency: config.concurrency,
+    capabilities,
+    runClaim: claimRunner({
+      catalog,
+      executor,
+      workerId: config.workerId,
+      eventFile: (claim) => join(config.stateDir, "events", `${claim.runId}-${claim.attemptNumber}.json`),
+    }),
+    claimWaitMs: CLAIM_WAIT_MS,
+    controlPlane: `the backend at ${config.client.url}`,
+    log,
+    once: config.once,
+    onSettled: (claim, _outcome, answer) =>
+      log(
+        `run ${claim.runId} (${claim.flow}/${claim.step}) ${answer.retrying ? "failed; retry queued" : answer.status}`,
+      ),
+  });
+  const flows = first.flows === "*" ? "any" : first.flows.join(", ") || "none";
+  log(
+    `polling ${config.client.url} for runs; project ${config.cwd}; flows: ${flows}; runners: ${first.runners.join(", ")}; concurrency ${config.concurrency}`,
+  );
+
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) {
+      // A second signal does not wait: every step's process tree gets SIGKILL, and the leases run out.
+      killAllGroupsNow();
+      process.exit(EXIT_INTERRUPTED);
+    }
+    interrupted = true;
+    log(`${signal}: no new runs; waiting up to ${config.graceMs} ms for ${loop.running} running step(s)`);
+    loop.stop(config.graceMs).catch((error) => log(`error while stopping: ${describeError(error)}`));
+  };
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, onSignal);
+  await loop.start();
+  await loop.idle();
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.off(signal, onSignal);
+  log("stopped");
+  // A stop asked for by a signal is the normal end of a service's life: exit 0, as `backend serve` does.
+  if (interrupted) return 0;
+  return loop.settledStatuses.every((status) => status === "completed" || status === "queued") ? 0 : 1;
+}
