@@ -1,0 +1,207 @@
+// One contract suite for the lease protocol, run against every transport: SQLite in-process, and HTTP.
+import { describe, expect, onTestFinished, test } from "vitest";
+import { resolveServeConfig } from "../src/backend/config.js";
+import { startBackend as startService } from "../src/backend/serve.js";
+import { BackendService } from "../src/backend/service.js";
+import { BackendClient } from "../src/client/backend-client.js";
+import { HttpLeaseProtocol } from "../src/client/http-lease-protocol.js";
+import type { FlowEvent } from "../src/core/types.js";
+import { getRun } from "../src/store/get-run.js";
+import { type Capabilities, type Claim, LeaseLostError } from "../src/wire/protocol.js";
+import type { LeaseProtocol } from "../src/worker/lease-protocol.js";
+import { eventually } from "./backend-helpers.js";
+import { copyFixture, tempDir } from "./helpers.js";
+
+interface ControlPlane {
+  protocol: LeaseProtocol;
+  service: BackendService;
+}
+
+const LEASE_MS = 400;
+
+async function openService(): Promise<BackendService> {
+  const config = resolveServeConfig(
+    {
+      cwd: copyFixture("backend-basic"),
+      dataDir: tempDir(),
+      port: 0,
+      concurrency: 0,
+      leaseMs: LEASE_MS,
+      retryBackoffMs: 0,
+    },
+    {},
+  );
+  return BackendService.open(config, { log: () => {} });
+}
+
+const transports: Record<string, () => Promise<ControlPlane>> = {
+  sqlite: async () => {
+    const service = await openService();
+    service.start();
+    onTestFinished(() => service.close(0));
+    return { protocol: service.protocol, service };
+  },
+  http: async () => {
+    const config = resolveServeConfig(
+      {
+        cwd: copyFixture("backend-basic"),
+        dataDir: tempDir(),
+        port: 0,
+        concurrency: 0,
+        leaseMs: LEASE_MS,
+        retryBackoffMs: 0,
+      },
+      {},
+    );
+    const backend = await startService(config);
+    onTestFinished(() => backend.stop());
+    return { protocol: new HttpLeaseProtocol(new BackendClient({ url: backend.url })), service: backend.service };
+  },
+};
+
+const ALL: Capabilities = { runners: ["bun"], flows: "*" };
+const event = (id: string, type: string, payload: unknown = {}): FlowEvent => ({
+  id,
+  type,
+  receivedAt: new Date().toISOString(),
+  payload,
+});
+
+async function claimOne(protocol: LeaseProtocol, capabilities = ALL, workerId = "w1"): Promise<Claim> {
+  const claim = await protocol.claim({ workerId, capabilities });
+  if (!claim) throw new Error("nothing to claim");
+  return claim;
+}
+
+async function refused(call: Promise<unknown>): Promise<void> {
+  await expect(call).rejects.toBeInstanceOf(LeaseLostError);
+}
+
+for (const [name, open] of Object.entries(transports)) {
+  describe(`lease protocol over ${name}`, () => {
+    test("claims come oldest first, only of the worker's runners and flows; none when the queue is empty", async () => {
+      const { protocol, service } = await open();
+      await service.dispatch(event("e1", "demo.echo", { message: "hi" }));
+      await service.dispatch(event("e2", "demo.blocked"));
+      const onlyAttention = await claimOne(protocol, { runners: ["bun"], flows: ["attention"] });
+      expect([onlyAttention.flow, onlyAttention.step]).toEqual(["attention", "review"]);
+      expect(await protocol.claim({ workerId: "w1", capabilities: { runners: ["code-mode"], flows: "*" } })).toBeNull();
+      const first = await claimOne(protocol);
+      const second = await claimOne(protocol);
+      expect([first.step, second.step]).toEqual(["say", "shout"]);
+      expect(first).toMatchObject({
+        eventId: "e1",
+        attemptNumber: 1,
+        leaseMs: LEASE_MS,
+        event: { id: "e1", payload: { message: "hi" } },
+      });
+      expect(first.manifestHash).toMatch(/^sha256:[0-9a-f]{16}$/);
+      expect(await protocol.claim({ workerId: "w1", capabilities: ALL })).toBeNull();
+    });
+
+    test("a waiting claim is answered as soon as a run is queued", async () => {
+      const { protocol, service } = await open();
+      const waiting = protocol.claim({ workerId: "w1", capabilities: ALL, waitMs: 20_000 });
+      setTimeout(() => void service.dispatch(event("late", "demo.blocked")), 100);
+      expect((await waiting)?.eventId).toBe("late");
+    });
+
+    test("every call with another token is refused and changes nothing", async () => {
+      const { protocol, service } = await open();
+      await service.dispatch(event("e1", "demo.blocked"));
+      const claim = await claimOne(protocol);
+      const stale = { attemptId: claim.attemptId, leaseToken: "0".repeat(32) };
+      await refused(protocol.heartbeat(stale));
+      await refused(protocol.appendOutput(stale, [{ index: 0, stream: "stdout", text: "forged\n", at: Date.now() }]));
+      await refused(protocol.complete(stale, { status: "completed", result: { status: "completed" }, error: null }));
+      await refused(protocol.heartbeat({ attemptId: claim.attemptId + 1_000, leaseToken: claim.leaseToken }));
+      const run = getRun(service.db, claim.runId);
+      expect(run).toMatchObject({ status: "running", output: [], attempts: [{ status: "running" }] });
+    });
+
+    test("a lease nobody renews expires; the run is claimed again and the old token is refused", async () => {
+      const { protocol, service } = await open();
+      await service.dispatch(event("f1", "demo.flaky"));
+      const first = await claimOne(protocol, ALL, "sleepy");
+      const old = { attemptId: first.attemptId, leaseToken: first.leaseToken };
+      const second = await eventually(
+        () => protocol.claim({ workerId: "w2", capabilities: ALL }).then((c) => c ?? undefined),
+        10_000,
+        "the re-claim",
+      );
+      expect(second).toMatchObject({ runId: first.runId, attemptNumber: 2 });
+      await refused(protocol.heartbeat(old));
+      await refused(protocol.appendOutput(old, [{ index: 0, stream: "stdout", text: "late\n", at: Date.now() }]));
+      await refused(protocol.complete(old, { status: "completed", result: { status: "completed" }, error: null }));
+      const fresh = { attemptId: second.attemptId, leaseToken: second.leaseToken };
+      expect(
+        await protocol.complete(fresh, { status: "completed", result: { status: "changed" }, error: null }),
+      ).toMatchObject({
+        status: "completed",
+        duplicate: false,
+      });
+      expect(getRun(service.db, first.runId)).toMatchObject({
+        status: "completed",
+        resultStatus: "changed",
+        output: [],
+        attempts: [
+          { workerId: "sleepy", status: "interrupted", error: "interrupted: worker sleepy stopped heartbeating" },
+          { workerId: "w2", status: "completed" },
+        ],
+      });
+    });
+
+    test("a heartbeat extends the lease and carries a cancel request; the run ends canceled", async () => {
+      const { protocol, service } = await open();
+      await service.dispatch(event("c1", "demo.blocked"));
+      const claim = await claimOne(protocol);
+      const ref = { attemptId: claim.attemptId, leaseToken: claim.leaseToken };
+      const beat = await protocol.heartbeat(ref);
+      expect(beat.cancelRequested).toBe(false);
+      expect(beat.leaseExpiresAt).toBeGreaterThanOrEqual(claim.leaseExpiresAt);
+      const canceling = service.cancel(claim.runId, 10_000);
+      expect((await protocol.heartbeat(ref)).cancelRequested).toBe(true);
+      await protocol.complete(ref, { status: "canceled", result: null, error: "canceled" });
+      expect((await canceling)?.status).toBe("canceled");
+    });
+
+    test("a second complete is a duplicate and changes nothing", async () => {
+      const { protocol, service } = await open();
+      await service.dispatch(event("d1", "demo.blocked"));
+      const claim = await claimOne(protocol);
+      const ref = { attemptId: claim.attemptId, leaseToken: claim.leaseToken };
+      const first = await protocol.complete(ref, {
+        status: "completed",
+        result: { status: "blocked", message: "once" },
+        error: null,
+      });
+      expect(first).toEqual({ runId: claim.runId, status: "completed", retrying: false, duplicate: false });
+      const again = await protocol.complete(ref, {
+        status: "failed",
+        result: { status: "failed", message: "twice" },
+        error: "x",
+      });
+      expect(again).toMatchObject({ status: "completed", duplicate: true });
+      expect(getRun(service.db, claim.runId)).toMatchObject({ status: "completed", result: { message: "once" } });
+    });
+
+    test("output is stored in order, and a resent batch once", async () => {
+      const { protocol, service } = await open();
+      await service.dispatch(event("o1", "demo.blocked"));
+      const claim = await claimOne(protocol);
+      const ref = { attemptId: claim.attemptId, leaseToken: claim.leaseToken };
+      const chunk = (index: number, text: string, stream = "stdout") => ({ index, stream, text, at: Date.now() });
+      await protocol.appendOutput(ref, [chunk(0, "one\n"), chunk(1, "two\n", "stderr")]);
+      await protocol.appendOutput(ref, [chunk(2, "three\n")]);
+      await protocol.appendOutput(ref, [chunk(1, "two\n", "stderr"), chunk(2, "three\n"), chunk(3, "four\n")]);
+      await protocol.complete(ref, { status: "completed", result: { status: "completed" }, error: null });
+      const output = getRun(service.db, claim.runId)?.output ?? [];
+      expect(output.map((c) => [c.stream, c.text])).toEqual([
+        ["stdout", "one\n"],
+        ["stderr", "two\n"],
+        ["stdout", "three\n"],
+        ["stdout", "four\n"],
+      ]);
+    });
+  });
+}
