@@ -46,7 +46,16 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
   const dataDirArgs = options.dataDir === undefined ? [] : ["--data-dir", options.dataDir];
   const child = spawn(
     process.execPath,
-    [CLI, "backend", "serve", "--cwd", project, ...dataDirArgs, "--port", "0", ...(options.args ?? [])],
+    [
+      CLI,
+      "backend",
+      "serve",
+      "--cwd",
+      project,
+      ...dataDirArgs,
+      ...(options.args?.includes("--port") ? [] : ["--port", "0"]),
+      ...(options.args ?? []),
+    ],
     { env: cleanEnv(options.env), stdio: ["ignore", "pipe", "pipe"] },
   );
   let stdout = "";

@@ -93,7 +93,13 @@ export const postClaim: RouteHandler = async (request) => {
     exclude: body.exclude === undefined ? [] : stringList(body.exclude, "exclude"),
     waitMs: Math.min(waitMs, MAX_CLAIM_WAIT_MS),
   };
-  const claim = await request.service.protocol.claim(claimRequest, request.signal);
+  const { protocol } = request.service;
+  const claim = await protocol.claim(claimRequest, request.signal);
+  // The worker hung up while its claim waited (it is stopping, or refreshing its claim): the run goes back.
+  if (claim && request.signal.aborted) {
+    protocol.release(claim);
+    return { status: 200, body: { claim: null } };
+  }
   return { status: 200, body: { claim } };
 };
 

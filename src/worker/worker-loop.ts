@@ -43,6 +43,8 @@ interface ActiveRun {
   stop?: StopReason;
   /** By this worker's clock: past it, the control plane has given the run to someone else. */
   leaseUntil: number;
+  /** The run went back to the queue (a retry, or a lost lease) as this attempt ended. */
+  requeued?: boolean;
   /** A heartbeat is on its way: the next tick does not send another (a slow link would pile them up). */
   beating: boolean;
   done: Promise<void>;
@@ -145,8 +147,9 @@ export class WorkerLoop {
       .catch((error) => this.options.log(`error: run ${claim.runId}: ${describeError(error)}`))
       .finally(() => {
         this.active.delete(claim.attemptId);
-        // A waiting claim that excludes this run is sent again without it (it may be a queued retry now).
-        if (this.pendingClaim?.exclude.has(claim.runId)) this.pendingClaim.controller.abort();
+        // A waiting claim that excludes this run is sent again without it once the run may be queued
+        // again (a retry, or a lost lease); not after every run, since an aborted claim costs a request.
+        if (active.requeued && this.pendingClaim?.exclude.has(claim.runId)) this.pendingClaim.controller.abort();
         const wake = this.slotFreed;
         this.slotFreed = undefined;
         wake?.();
@@ -189,6 +192,7 @@ export class WorkerLoop {
       clearInterval(beat);
     }
     if (active.stop === "lease-lost") {
+      active.requeued = true;
       output.abandon();
       this.options.log(
         `run ${claim.runId} (${claim.flow}/${claim.step}): lease lost; the step was stopped and its result dropped`,
@@ -206,6 +210,7 @@ export class WorkerLoop {
     const leaseOver = () => Date.now() > active.leaseUntil;
     if (!(await output.drain(leaseOver))) return;
     const answer = await this.completeWithRetry(active, outcome);
+    active.requeued = answer?.retrying !== false;
     if (!answer) return;
     this.settledStatuses.push(answer.status);
     this.options.onSettled?.(claim, outcome, answer);

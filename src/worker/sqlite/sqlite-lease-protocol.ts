@@ -6,6 +6,7 @@ import { retryDelay } from "../../store/backoff.js";
 import { claimRun, nextQueuedAt } from "../../store/claim-run.js";
 import { findOpenAttempt, type OpenAttempt } from "../../store/find-attempt.js";
 import { heartbeat } from "../../store/heartbeat.js";
+import { releaseClaim } from "../../store/release-claim.js";
 import { type Database, withSynchronous } from "../../store/sqlite.js";
 import {
   type AttemptOutcome,
@@ -100,6 +101,15 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
       this.waiters.add(done);
       signal?.addEventListener("abort", done, { once: true });
     });
+  }
+
+  /**
+   * Gives back a claim nobody received (the worker's request was gone by the time it was answered):
+   * the run is queued again as if never claimed, instead of waiting out a lease and failing "interrupted".
+   */
+  release(attempt: AttemptRef): void {
+    const { db } = this.options;
+    if (withSynchronous(db, "NORMAL", () => releaseClaim(db, attempt.attemptId, attempt.leaseToken))) this.notifyWork();
   }
 
   async heartbeat(attempt: AttemptRef): Promise<HeartbeatAnswer> {

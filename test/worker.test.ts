@@ -1,0 +1,223 @@
+// `codex-flows worker` against `backend serve --concurrency 0`: real processes, real HTTP on loopback, real SQLite.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, test } from "vitest";
+import { api, eventually, finishedRuns, processGone, type Run, slowPids, startBackend } from "./backend-helpers.js";
+import { copyFixture, tempDir } from "./helpers.js";
+import { startWorker } from "./worker-helpers.js";
+
+const controlPlane = (args: string[] = []) =>
+  startBackend({ project: copyFixture("worker-project"), args: ["--concurrency", "0", ...args] });
+
+async function runOf(url: string, eventId: string): Promise<Run> {
+  const { body } = await api(url, "GET", `/runs?eventId=${encodeURIComponent(eventId)}`);
+  const id = body.runs[0]?.id;
+  return (await api(url, "GET", `/runs/${id}`)).body.run;
+}
+
+async function treeGone(pids: { step: number; grandchild: number }, what: string): Promise<void> {
+  await eventually(() => processGone(pids.step) && processGone(pids.grandchild), 15_000, what);
+}
+
+describe("remote workers", () => {
+  test("serve --concurrency 0 runs nothing itself; 50 events spread over two workers, each run once", async () => {
+    const backend = await controlPlane();
+    await api(backend.url, "POST", "/events", { id: "before-workers", type: "demo.quick" });
+    await sleep(500);
+    expect((await runOf(backend.url, "before-workers")).status).toBe("queued");
+    const workers = await Promise.all(
+      ["w-a", "w-b"].map((id) =>
+        startWorker({ url: backend.url, project: backend.project, id, args: ["--concurrency", "2"] }),
+      ),
+    );
+    const ids = Array.from({ length: 50 }, (_, index) => `spread-${index}`);
+    await Promise.all(ids.map((id) => api(backend.url, "POST", "/events", { id, type: "demo.quick" })));
+    const runs = await Promise.all(ids.map(async (id) => (await finishedRuns(backend.url, id, 1))[0] as Run));
+    expect(runs.every((run) => run.status === "completed" && run.attemptCount === 1)).toBe(true);
+    const details = await Promise.all(ids.map((id) => runOf(backend.url, id)));
+    const ranOn = details.map((run) => {
+      expect(run.attempts).toHaveLength(1);
+      expect(run.result.message).toBe(`ran on ${run.attempts[0].workerId}`);
+      return run.attempts[0].workerId;
+    });
+    expect(new Set(ranOn)).toEqual(new Set(workers.map((worker) => worker.id)));
+    expect((await finishedRuns(backend.url, "before-workers", 1))[0]?.status).toBe("completed");
+    // show-run prints which worker ran each attempt.
+    const shown = await import("./helpers.js").then(({ runCli }) =>
+      runCli(["backend", "show-run", details[0]?.id, "--url", backend.url]),
+    );
+    expect(shown.stdout).toContain(ranOn[0]);
+  }, 90_000);
+
+  test("kill -9 of a worker mid-step: the run is interrupted after its lease; the restarted worker reaps the step tree", async () => {
+    const backend = await controlPlane(["--lease-ms", "1500"]);
+    const worker = await startWorker({ url: backend.url, project: backend.project, id: "doomed" });
+    const pidFile = join(tempDir(), "pids.json");
+    await api(backend.url, "POST", "/events", { id: "crash", type: "demo.hang", payload: { pidFile } });
+    const pids = await slowPids(pidFile);
+    await worker.stop("SIGKILL");
+    const run = await eventually(
+      async () => {
+        const found = await runOf(backend.url, "crash");
+        return found.status === "failed" ? found : undefined;
+      },
+      1_500 + 5_000,
+      "the run to be interrupted",
+    );
+    expect(run).toMatchObject({
+      error: "interrupted: worker doomed stopped heartbeating",
+      attempts: [{ workerId: "doomed", status: "interrupted" }],
+    });
+    expect(processGone(pids.step) || processGone(pids.grandchild)).toBe(false);
+    const restarted = await startWorker({ url: backend.url, project: backend.project, id: "doomed-again" });
+    await treeGone(pids, "the orphaned step tree to be reaped");
+    expect(restarted.stderr()).toMatch(/killed 2 leftover step process\(es\) of a worker that died/);
+  }, 60_000);
+
+  test("SIGSTOP past the lease, SIGCONT: the stale worker kills its step and is refused; the re-claimed attempt stands", async () => {
+    const backend = await controlPlane(["--lease-ms", "1200", "--retry-backoff-ms", "0"]);
+    const sleepy = await startWorker({ url: backend.url, project: backend.project, id: "sleepy" });
+    const pidFile = join(tempDir(), "pids.json");
+    await api(backend.url, "POST", "/events", {
+      id: "pause",
+      type: "demo.hang-once",
+      payload: { pidFile, onlyFirst: true },
+    });
+    const first = await slowPids(pidFile);
+    sleepy.child.kill("SIGSTOP");
+    await eventually(
+      async () => (await runOf(backend.url, "pause")).status === "queued",
+      10_000,
+      "the lease to expire",
+    );
+    await startWorker({ url: backend.url, project: backend.project, id: "awake" });
+    const [run] = await finishedRuns(backend.url, "pause", 1);
+    expect(run).toMatchObject({ status: "completed", result: { message: "attempt 2" } });
+    sleepy.child.kill("SIGCONT");
+    await treeGone(first, "the stale attempt's step tree to be killed");
+    await eventually(() => /lease lost/.test(sleepy.stderr()), 10_000, "the stale worker to notice");
+    const after = await runOf(backend.url, "pause");
+    expect(after).toMatchObject({ status: "completed", result: { message: "attempt 2" } });
+    expect(after.attempts.map((a: Run) => [a.workerId, a.status])).toEqual([
+      ["sleepy", "interrupted"],
+      ["awake", "completed"],
+    ]);
+  }, 60_000);
+
+  test("a worker with the code-mode gate closed never claims a code-mode step; one with it open does", async () => {
+    const backend = await controlPlane();
+    const closed = await startWorker({ url: backend.url, project: backend.project, id: "no-code-mode" });
+    expect(closed.stderr()).toMatch(/runners: bun;/);
+    await api(backend.url, "POST", "/events", { id: "gated", type: "demo.gated" });
+    await api(backend.url, "POST", "/events", { id: "after-gated", type: "demo.quick" });
+    await finishedRuns(backend.url, "after-gated", 1);
+    await sleep(1_000);
+    expect(await runOf(backend.url, "gated")).toMatchObject({ status: "queued", attempts: [] });
+    const open = await startWorker({
+      url: backend.url,
+      project: backend.project,
+      id: "with-code-mode",
+      env: { CODEX_FLOWS_MODE: "code-mode", CODEX_APP_SERVER_CODEX_COMMAND: "/nonexistent/codex" },
+    });
+    expect(open.stderr()).toMatch(/runners: bun, code-mode;/);
+    await finishedRuns(backend.url, "gated", 1);
+    expect((await runOf(backend.url, "gated")).attempts.map((a: Run) => a.workerId)).toEqual(["with-code-mode"]);
+  }, 60_000);
+
+  test("a worker whose flow.toml differs from the backend's refuses the run with a clear error", async () => {
+    const backend = await controlPlane();
+    const project = copyFixture("worker-project");
+    const manifest = join(project, "flows", "work", "flow.toml");
+    writeFileSync(manifest, readFileSync(manifest, "utf8").replace("version = 1", "version = 2"));
+    await startWorker({ url: backend.url, project, id: "drifted" });
+    await api(backend.url, "POST", "/events", { id: "drift", type: "demo.quick" });
+    const [run] = await finishedRuns(backend.url, "drift", 1);
+    expect(run?.status).toBe("failed");
+    expect(run?.error).toMatch(/refused by worker drifted: its copy of flow "work" differs from the backend's/);
+    expect(run?.error).toContain(manifest);
+    expect((await runOf(backend.url, "drift")).output).toEqual([]);
+  }, 60_000);
+
+  test("cancel-run reaches the remote worker, which kills the step's whole tree; the run ends canceled", async () => {
+    const backend = await controlPlane(["--lease-ms", "900"]);
+    await startWorker({ url: backend.url, project: backend.project, id: "busy" });
+    const pidFile = join(tempDir(), "pids.json");
+    await api(backend.url, "POST", "/events", { id: "cancel-me", type: "demo.hang", payload: { pidFile } });
+    const pids = await slowPids(pidFile);
+    const run = await runOf(backend.url, "cancel-me");
+    const answer = await api(backend.url, "POST", `/runs/${run.id}/cancel`);
+    expect(answer.body.run).toMatchObject({ status: "canceled" });
+    await treeGone(pids, "the canceled step tree to be killed");
+    expect((await runOf(backend.url, "cancel-me")).attempts).toMatchObject([{ workerId: "busy", status: "canceled" }]);
+  }, 60_000);
+
+  test("backend unreachable for a while: the worker keeps its step, logs once each way, and reports once", async () => {
+    const first = await controlPlane(["--lease-ms", "9000"]);
+    const port = new URL(first.url).port;
+    const worker = await startWorker({ url: first.url, project: first.project, id: "patient" });
+    const pidFile = join(tempDir(), "pids.json");
+    await api(first.url, "POST", "/events", {
+      id: "outage",
+      type: "demo.hang-once",
+      payload: { pidFile, onlyFirst: true },
+    });
+    const pids = await slowPids(pidFile);
+    expect(await first.stop("SIGTERM")).toBe(0);
+    await eventually(() => /not answering/.test(worker.stderr()), 10_000, "the worker to notice the outage");
+    await sleep(1_000);
+    expect(processGone(pids.step)).toBe(false);
+    const second = await startBackend({
+      project: first.project,
+      args: ["--concurrency", "0", "--lease-ms", "9000", "--port", port],
+    });
+    await eventually(() => /answers again/.test(worker.stderr()), 15_000, "the worker to reconnect");
+    expect(worker.stderr().match(/not answering/g)).toHaveLength(1);
+    expect(worker.stderr().match(/answers again/g)).toHaveLength(1);
+    expect(await runOf(second.url, "outage")).toMatchObject({ status: "running", attempts: [{ status: "running" }] });
+    const run = await runOf(second.url, "outage");
+    await api(second.url, "POST", `/runs/${run.id}/cancel`);
+    await treeGone(pids, "the step tree to be killed");
+  }, 60_000);
+
+  test("SIGTERM: no new runs, running steps get the grace period, then are given back as interrupted", async () => {
+    const backend = await controlPlane();
+    const worker = await startWorker({
+      url: backend.url,
+      project: backend.project,
+      id: "leaving",
+      args: ["--grace-ms", "1000"],
+    });
+    const pidFile = join(tempDir(), "pids.json");
+    await api(backend.url, "POST", "/events", { id: "term", type: "demo.hang", payload: { pidFile } });
+    const pids = await slowPids(pidFile);
+    expect(await worker.stop("SIGTERM")).toBe(0);
+    expect(processGone(pids.step) && processGone(pids.grandchild)).toBe(true);
+    expect(await runOf(backend.url, "term")).toMatchObject({
+      status: "failed",
+      error: "interrupted: worker leaving stopped before the step finished",
+    });
+    await api(backend.url, "POST", "/events", { id: "after-term", type: "demo.quick" });
+    await sleep(500);
+    expect((await runOf(backend.url, "after-term")).status).toBe("queued");
+  }, 60_000);
+
+  test("a second signal kills the step trees at once and exits 130; --once exits when nothing is left", async () => {
+    const backend = await controlPlane();
+    const worker = await startWorker({ url: backend.url, project: backend.project, id: "impatient" });
+    const pidFile = join(tempDir(), "pids.json");
+    await api(backend.url, "POST", "/events", { id: "twice", type: "demo.hang", payload: { pidFile } });
+    const pids = await slowPids(pidFile);
+    worker.child.kill("SIGTERM");
+    await sleep(200);
+    worker.child.kill("SIGTERM");
+    expect(await worker.exited).toBe(130);
+    await treeGone(pids, "the step tree to be killed at once");
+
+    await api(backend.url, "POST", "/events", { id: "once-1", type: "demo.quick" });
+    await api(backend.url, "POST", "/events", { id: "once-2", type: "demo.quick" });
+    const once = await startWorker({ url: backend.url, project: backend.project, id: "one-shot", args: ["--once"] });
+    expect(await once.exited).toBe(0);
+    expect((await runOf(backend.url, "once-2")).status).toBe("completed");
+  }, 60_000);
+});
