@@ -1,4 +1,5 @@
-// P3, P4, P5: the local backend's accept throughput, dispatch latency and run throughput, each against a baseline.
+// P3, P4, P5, P7: the local backend's accept throughput, dispatch latency, run throughput and remote-worker
+// throughput, each against a baseline.
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -19,10 +20,22 @@ const SECRET = "bench-secret";
 // The service's own pragmas (src/store/open-store.ts), so the baseline pays the same fsync per commit.
 const PRAGMAS = ["journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "busy_timeout = 5000"];
 
-async function startService(dataDir, extraEnv = {}) {
+async function startService(dataDir, extraEnv = {}, concurrency = 4) {
   const child = spawn(
     process.execPath,
-    [cli, "backend", "serve", "--cwd", fixture, "--data-dir", dataDir, "--port", "0", "--concurrency", "4"],
+    [
+      cli,
+      "backend",
+      "serve",
+      "--cwd",
+      fixture,
+      "--data-dir",
+      dataDir,
+      "--port",
+      "0",
+      "--concurrency",
+      String(concurrency),
+    ],
     { env: { ...process.env, CODEX_FLOW_BACKEND_SECRET: SECRET, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let stdout = "";
@@ -245,6 +258,72 @@ async function p5(rounds) {
   );
 }
 
+/** A `codex-flows worker` process for the service at `url`, running the fixture's flows. */
+async function startWorker(url, concurrency) {
+  const child = spawn(
+    process.execPath,
+    [cli, "worker", "--url", url, "--cwd", fixture, "--concurrency", String(concurrency)],
+    {
+      env: { ...process.env, CODEX_FLOW_BACKEND_SECRET: SECRET },
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (text) => {
+    stderr += text;
+  });
+  const deadline = Date.now() + 20_000;
+  while (!stderr.includes("polling ")) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`worker did not start: ${stderr}`);
+    await sleep(20);
+  }
+  return {
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.on("exit", resolve));
+    },
+  };
+}
+
+/** Runs `count` no-op events through a service and returns runs/s, from the first POST to the last run done. */
+async function runsPerSecond(service, prefix, count) {
+  const start = performance.now();
+  await parallel(count, 32, (i) => postEvent(service.pool, { id: `${prefix}-n${i}`, type: "bench.noop" }));
+  await waitIdle(service.pool);
+  return count / ((performance.now() - start) / 1000);
+}
+
+async function p7(rounds) {
+  const count = 120;
+  const dir = mkdtempSync(join(tmpdir(), "codex-flows-bench-p7-"));
+  const local = await startService(join(dir, "local"));
+  const plane = await startService(join(dir, "plane"), {}, 0);
+  const worker = await startWorker(plane.url, 4);
+  const inProcess = [];
+  const remote = [];
+  for (const service of [local, plane]) await runsPerSecond(service, "warm", 60);
+  // Interleaved, so load on the machine hits both alike; one service at a time, so they never compete.
+  for (let round = 0; round < rounds; round++) {
+    inProcess.push(await runsPerSecond(local, `r${round}`, count));
+    remote.push(await runsPerSecond(plane, `r${round}`, count));
+  }
+  const { runs } = await getJson(plane.pool, "/runs?status=completed&limit=1000");
+  if (runs.length !== 60 + rounds * count) throw new Error(`P7: only ${runs.length} remote runs completed`);
+  await worker.stop();
+  await plane.stop();
+  await local.stop();
+  rmSync(dir, { recursive: true, force: true });
+  const measured = median(remote);
+  const baseline = median(inProcess);
+  report(
+    "P7",
+    "remote-worker no-op runs/s at concurrency 4 (one worker over HTTP) / in-process pool runs/s",
+    measured / baseline,
+    atLeast(0.8),
+    `${measured.toFixed(1)} vs ${baseline.toFixed(1)} runs/s`,
+  );
+}
+
 /** Called by bench/run.mjs; `rounds` scales the sample counts. */
 export async function benchBackend(rounds = 30) {
   // BENCH_ONLY=P4,P5 runs a subset.
@@ -254,6 +333,7 @@ export async function benchBackend(rounds = 30) {
   if (wanted("P3")) await p3(repeats);
   if (wanted("P4")) await p4(Math.max(30, rounds * 2));
   if (wanted("P5")) await p5(repeats);
+  if (wanted("P7")) await p7(repeats);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

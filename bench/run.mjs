@@ -4,5 +4,7 @@ import { benchCore } from "./core.mjs";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 30);
 console.log(`codex-flows benchmarks (${rounds} interleaved rounds, medians)`);
-await benchCore(rounds);
+// BENCH_ONLY=P5,P7 runs a subset (each benchmark file picks its own ids).
+const only = process.env.BENCH_ONLY?.split(",");
+if (!only || only.includes("P1") || only.includes("P2")) await benchCore(rounds);
 await benchBackend(rounds);

@@ -19,41 +19,21 @@ interface ControlPlane {
 
 const LEASE_MS = 400;
 
-async function openService(): Promise<BackendService> {
-  const config = resolveServeConfig(
-    {
-      cwd: copyFixture("backend-basic"),
-      dataDir: tempDir(),
-      port: 0,
-      concurrency: 0,
-      leaseMs: LEASE_MS,
-      retryBackoffMs: 0,
-    },
-    {},
-  );
-  return BackendService.open(config, { log: () => {} });
+/** A control plane that runs nothing itself, with a short lease so expiry can be watched. */
+function serveConfig() {
+  const settings = { concurrency: 0, leaseMs: LEASE_MS, retryBackoffMs: 0, port: 0 };
+  return resolveServeConfig({ cwd: copyFixture("backend-basic"), dataDir: tempDir(), ...settings }, {});
 }
 
 const transports: Record<string, () => Promise<ControlPlane>> = {
   sqlite: async () => {
-    const service = await openService();
+    const service = await BackendService.open(serveConfig(), { log: () => {} });
     service.start();
     onTestFinished(() => service.close(0));
     return { protocol: service.protocol, service };
   },
   http: async () => {
-    const config = resolveServeConfig(
-      {
-        cwd: copyFixture("backend-basic"),
-        dataDir: tempDir(),
-        port: 0,
-        concurrency: 0,
-        leaseMs: LEASE_MS,
-        retryBackoffMs: 0,
-      },
-      {},
-    );
-    const backend = await startService(config);
+    const backend = await startService(serveConfig());
     onTestFinished(() => backend.stop());
     return { protocol: new HttpLeaseProtocol(new BackendClient({ url: backend.url })), service: backend.service };
   },

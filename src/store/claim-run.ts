@@ -1,6 +1,6 @@
 // Claiming work: the oldest ready queued run the worker can run becomes `running` under a new attempt's lease.
 import type { FlowEvent } from "../core/types.js";
-import type { Capabilities } from "../wire/protocol.js";
+import type { Capabilities, Claim } from "../wire/protocol.js";
 import { leaseToken } from "./ids.js";
 import { type Database, statement } from "./sqlite.js";
 
@@ -17,21 +17,10 @@ export interface ClaimOptions {
   exclude?: readonly string[];
 }
 
-/** A claimed run as the store knows it: what the worker gets, plus what chaining its next events needs. */
-export interface StoredClaim {
-  runId: string;
-  eventId: string;
-  flow: string;
-  step: string;
+/** A claimed run as the store knows it: the protocol's claim (but the manifest hash), plus what chaining needs. */
+export interface StoredClaim extends Omit<Claim, "manifestHash"> {
   /** 0 for the run made when the event was accepted, n for the n-th replay's. */
   replay: number;
-  attemptId: number;
-  attemptNumber: number;
-  maxAttempts: number;
-  leaseToken: string;
-  leaseMs: number;
-  leaseExpiresAt: number;
-  event: FlowEvent;
   eventDepth: number;
 }
 
