@@ -16,6 +16,16 @@ export interface RunningBackend {
 
 const log = (line: string) => console.error(`[backend] ${line}`);
 
+/**
+ * Connection limits. Headers come in one packet on any sane link, so 5 s is generous, and a client
+ * that trickles them (slowloris) is cut off; a whole request (a body up to the limit) gets 2 minutes.
+ * Node checks these every `connectionsCheckingInterval` (30 s by default, which would let a 5 s limit
+ * run to 35 s), so the check runs every second. The answer itself may take longer (replay --wait).
+ */
+export const HEADERS_TIMEOUT_MS = 5_000;
+export const REQUEST_TIMEOUT_MS = 120_000;
+const CHECK_INTERVAL_MS = 1_000;
+
 function listen(server: Server, config: ServeConfig): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) =>
@@ -33,7 +43,14 @@ function listen(server: Server, config: ServeConfig): Promise<AddressInfo> {
 export async function startBackend(config: ServeConfig, cliPath?: string): Promise<RunningBackend> {
   const service = await BackendService.open(config, { log, cliPath });
   const state = { stopping: false };
-  const server = createServer(createRequestHandler(service, log, state));
+  const server = createServer(
+    {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: CHECK_INTERVAL_MS,
+    },
+    createRequestHandler(service, log, state),
+  );
   // Clients such as the CLI keep connections alive between polls; idle ones should not hold a shutdown up.
   server.keepAliveTimeout = 5_000;
   let address: AddressInfo;
