@@ -8,6 +8,7 @@ import { parseTarget } from "./request-target.js";
 import type { RouteHandler } from "./route-types.js";
 import { cancelRun, getRunRoute, getRuns } from "./run-routes.js";
 import type { BackendService } from "./service.js";
+import { diskFullAnswer, isDiskFull, storeHealth } from "./store-health.js";
 
 interface Route {
   /** Literal segments, `:id` for a parameter. */
@@ -77,7 +78,9 @@ export function createRequestHandler(
       if (target.path === "/healthz") {
         if (method !== "GET") throw new HttpError(405, "use GET /healthz", {}, { allow: "GET" });
         request.resume();
-        sendJson(response, 200, { ok: true });
+        const store = storeHealth(service.db, service.config.dataDir);
+        if (store.writable) sendJson(response, 200, { ok: true, store: "writable" });
+        else sendJson(response, 503, { ok: false, store: "unwritable", error: store.reason });
         return;
       }
       const body = await readBody(request, bodyLimit);
@@ -112,6 +115,12 @@ export function createRequestHandler(
       }
       if (error instanceof ClientGone) {
         response.destroy();
+        return;
+      }
+      if (isDiskFull(error) && !response.headersSent) {
+        log(`error: ${request.method} ${request.url}: the disk is full: ${describeError(error)}`);
+        const full = diskFullAnswer(service.config.dataDir);
+        sendJson(response, full.status, { error: full.message, ...full.extra }, full.headers);
         return;
       }
       log(`error: ${request.method} ${request.url}: ${describeError(error)}`);

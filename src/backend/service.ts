@@ -24,8 +24,9 @@ import type { Executor } from "../worker/executors/executor.js";
 import { systemdRunExecutor } from "../worker/executors/systemd-run.js";
 import { AcceptQueue } from "./accept-queue.js";
 import type { ServeConfig } from "./config.js";
+import { prepareDataDir } from "./data-dir-access.js";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
-import { ensureEventsFolder, eventFilePath, repairEventFile, writeEventFile } from "./event-files.js";
+import { eventFilePath, removeStaleTempFiles, repairEventFile, writeEventFile } from "./event-files.js";
 import { OutputBuffer } from "./output-buffer.js";
 import { type SettledAttempt, WorkerPool } from "./worker-pool.js";
 
@@ -104,9 +105,11 @@ export class BackendService {
    * runs' attempts nor recovers runs a service that does run should recover.
    */
   static async open(config: ServeConfig, options: ServiceOptions = {}): Promise<BackendService> {
-    ensureEventsFolder(config.dataDir);
+    prepareDataDir(config.dataDir);
     const workerId = BackendService.newWorkerId();
     const lock = await lockDataDir(config.dataDir, workerId);
+    const stale = removeStaleTempFiles(config.dataDir);
+    if (stale > 0) (options.log ?? console.error)(`removed ${stale} temp file(s) of interrupted event writes`);
     let db: Database;
     try {
       db = await openStore(join(config.dataDir, DATABASE_FILE));
