@@ -1,7 +1,16 @@
 // The HTTP front: size limit, signature check, routing (404/405), and JSON errors that are never 5xx for bad input.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { describeError } from "../core/errors.js";
-import { SIGNATURE_HEADER, signatureProblem, TIMESTAMP_HEADER } from "../wire/signature.js";
+import { rememberNonce } from "../store/remember-nonce.js";
+import {
+  MAX_SKEW_SECONDS,
+  NONCE_HEADER,
+  nonceExpiry,
+  SIGNATURE_HEADER,
+  SIGNATURE_HEADER_ALIASES,
+  signatureProblem,
+  TIMESTAMP_HEADER,
+} from "../wire/signature.js";
 import { getEvent, getEvents, postEvent, replayEvent } from "./event-routes.js";
 import { ClientGone, HttpError, readBody, sendJson } from "./http-io.js";
 import { parseTarget } from "./request-target.js";
@@ -53,6 +62,17 @@ function header(request: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** The signature; on event intake also under the names Patch dispatchers use for it. */
+function signatureHeader(request: IncomingMessage, intake: boolean): string | undefined {
+  const signature = header(request, SIGNATURE_HEADER);
+  if (signature !== undefined || !intake) return signature;
+  for (const alias of SIGNATURE_HEADER_ALIASES) {
+    const value = header(request, alias);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
 /** Set when SIGTERM arrives: requests on connections that are still open get a 503 instead of new work. */
 export interface HandlerState {
   stopping: boolean;
@@ -89,16 +109,31 @@ export function createRequestHandler(
       // Found before the signature check (which depends on the route), answered only after it.
       const found = findRoute(target.segments);
       if (secret !== undefined) {
+        const intake = method === "POST" && found?.route.bodySignature === true;
+        // State-changing requests other than intake (which is idempotent by event id) are single-use.
+        const nonceRequired = method === "POST" && !intake;
+        const timestamp = header(request, TIMESTAMP_HEADER);
+        const nonce = header(request, NONCE_HEADER);
         const problem = signatureProblem(secret, {
           method,
           pathAndQuery,
           body,
-          signature: header(request, SIGNATURE_HEADER),
-          timestamp: header(request, TIMESTAMP_HEADER),
+          signature: signatureHeader(request, intake),
+          timestamp,
+          nonce,
           now: Math.floor(Date.now() / 1000),
-          bodySignatureAllowed: method === "POST" && found?.route.bodySignature === true,
+          bodySignatureAllowed: intake,
+          nonceRequired,
         });
         if (problem) throw new HttpError(401, problem);
+        if (nonceRequired && nonce !== undefined && timestamp !== undefined) {
+          if (!rememberNonce(service.db, nonce, nonceExpiry(timestamp), Date.now())) {
+            throw new HttpError(
+              401,
+              `this signed request was already used (its ${NONCE_HEADER} was seen within the last ${MAX_SKEW_SECONDS} s); sign each request with a fresh nonce`,
+            );
+          }
+        }
       }
       if (!found) throw new HttpError(404, `no endpoint ${target.path}`);
       const handler = found.route.methods[method];
