@@ -220,12 +220,12 @@ export function processGone(pid: number): boolean {
 }
 
 /** Reads the pids the `slow` fixture step writes once it has started its grandchild. */
-export async function slowPids(pidFile: string): Promise<{ step: number; grandchild: number }> {
+export async function slowPids(pidFile: string): Promise<{ step: number; grandchild: number; escaped?: number }> {
   return eventually(
     () => {
       if (!existsSync(pidFile)) return undefined;
       try {
-        return JSON.parse(readFileSync(pidFile, "utf8")) as { step: number; grandchild: number };
+        return JSON.parse(readFileSync(pidFile, "utf8")) as { step: number; grandchild: number; escaped?: number };
       } catch {
         return undefined;
       }
