@@ -2,6 +2,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { BackendError, describeError } from "../core/errors.js";
+import { killAllGroupsNow } from "../process/process-tree.js";
 import type { ServeConfig } from "./config.js";
 import { createRequestHandler } from "./http-handler.js";
 import { BackendService } from "./service.js";
@@ -12,6 +13,8 @@ export interface RunningBackend {
   server: Server;
   /** Stops accepting, lets running steps finish within the grace period, closes the store. */
   stop(): Promise<void>;
+  /** Cuts a stop's grace period short: running steps' trees are killed now (stop() still finishes the job). */
+  stopStepsNow(): Promise<void>;
 }
 
 const log = (line: string) => console.error(`[backend] ${line}`);
@@ -76,10 +79,18 @@ export async function startBackend(config: ServeConfig, cliPath?: string): Promi
     })();
     return stopping;
   };
-  return { url, service, server, stop };
+  return { url, service, server, stop, stopStepsNow: () => service.stopStepsNow() };
 }
 
-/** The CLI entry: runs until SIGTERM or SIGINT. */
+/** Signals that stop the service. SIGHUP (a closed terminal) too: unhandled, it would kill the service and orphan its steps. */
+const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+
+/**
+ * The CLI entry: runs until SIGTERM, SIGINT or SIGHUP. Every signal path stops the steps' process
+ * trees before the process ends, since steps run in their own groups and would outlive it: the first
+ * signal gives them the grace period, a second one kills them now (SIGTERM, then SIGKILL after 2 s)
+ * and still records them as interrupted, and a third SIGKILLs them at once and exits 1.
+ */
 export async function serveCommand(config: ServeConfig, cliPath?: string): Promise<number> {
   const backend = await startBackend(config, cliPath);
   const auth = config.secret === undefined ? "no secret (loopback only)" : "signed requests required";
@@ -88,20 +99,36 @@ export async function serveCommand(config: ServeConfig, cliPath?: string): Promi
     `project ${config.cwd}; data dir ${config.dataDir}; executor ${config.executor}; concurrency ${config.concurrency}; ${auth}`,
   );
   return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      log(`${signal}: no new work; waiting up to ${config.graceMs} ms for running steps`);
-      backend
-        .stop()
-        .then(() => {
-          log("stopped");
-          resolve(0);
-        })
-        .catch((error) => {
-          log(`error while stopping: ${describeError(error)}`);
-          resolve(1);
-        });
+    let signals = 0;
+    const finish = (code: number) => {
+      for (const name of STOP_SIGNALS) process.off(name, onSignal);
+      resolve(code);
     };
-    process.once("SIGTERM", onSignal);
-    process.once("SIGINT", onSignal);
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals === 1) {
+        log(`${signal}: no new work; waiting up to ${config.graceMs} ms for running steps`);
+        backend
+          .stop()
+          .then(() => {
+            log("stopped");
+            finish(0);
+          })
+          .catch((error) => {
+            log(`error while stopping: ${describeError(error)}`);
+            finish(1);
+          });
+      } else if (signals === 2) {
+        log(`${signal} again: not waiting any longer; killing the running steps' process trees`);
+        backend.stopStepsNow().catch((error) => log(`error while killing steps: ${describeError(error)}`));
+      } else {
+        log(
+          `${signal} a third time: killing every step process now and exiting; their runs are recovered at the next start`,
+        );
+        killAllGroupsNow();
+        process.exit(1);
+      }
+    };
+    for (const name of STOP_SIGNALS) process.on(name, onSignal);
   });
 }

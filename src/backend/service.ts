@@ -244,6 +244,11 @@ export class BackendService {
     });
   }
 
+  /** A second SIGTERM: ends the grace period now. Running steps' trees are killed and marked interrupted by close(). */
+  stopStepsNow(): Promise<void> {
+    return this.pool.stop(0);
+  }
+
   /** SIGTERM: no new work; running steps get `graceMs`, then are killed and marked interrupted (or requeued). */
   async close(graceMs = this.config.graceMs): Promise<void> {
     if (this.expiryTimer) clearInterval(this.expiryTimer);
