@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { api, cleanEnv, startBackend } from "./backend-helpers.js";
+import { api, cleanEnv, eventually, startBackend } from "./backend-helpers.js";
 import { CLI, copyFixture, runProcess } from "./helpers.js";
 import { CAN_MOUNT, mountTmpfs, remount } from "./mount-helpers.js";
 
@@ -71,9 +71,11 @@ describe("backend data dir", () => {
   test("temp files of event writes a kill -9 interrupted are removed at start; other files are kept", async () => {
     const first = await startBackend();
     expect((await api(first.url, "POST", "/events", { id: "kept", type: "nothing.listens" })).status).toBe(202);
+    const events = join(first.dataDir, "events");
+    // The event's own file is written behind the answer; once it is there, no write of ours is in flight.
+    await eventually(() => readdirSync(events).some((name) => name.endsWith(".json")), 10_000, "the event file");
     first.child.kill("SIGKILL");
     await first.stop();
-    const events = join(first.dataDir, "events");
     const stale = ["kept-0123456789abcdef.json.4242.7.tmp", "other-fedcba9876543210.json.99999.1.tmp"];
     for (const name of stale) writeFileSync(join(events, name), '{"id":');
     writeFileSync(join(events, "notes.tmp"), "someone's own file");
