@@ -45,6 +45,26 @@ describe("backend request limits", () => {
     expect(backend.stderr()).not.toMatch(/error:/);
   });
 
+  test("with Expect: 100-continue, a body declared too large is refused before the client is asked for it", async () => {
+    const backend = await startBackend();
+    const { hostname } = new URL(backend.url);
+    const { socket, answer } = rawConnection(backend.url);
+    socket.write(
+      `POST /events HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\nexpect: 100-continue\r\ncontent-length: ${2 * 1024 * 1024}\r\n\r\n`,
+    );
+    await eventually(() => answer().includes("\r\n\r\n{"), 3_000, "a 413");
+    expect(answer()).toMatch(/^HTTP\/1\.1 413 /);
+    // A small body still gets its 100 Continue and is accepted.
+    const small = rawConnection(backend.url);
+    const body = JSON.stringify({ id: "continued", type: "nothing.listens" });
+    small.socket.write(
+      `POST /events HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\nexpect: 100-continue\r\ncontent-length: ${body.length}\r\n\r\n`,
+    );
+    await eventually(() => small.answer().startsWith("HTTP/1.1 100 Continue"), 3_000, "100 Continue");
+    small.socket.write(body);
+    await eventually(() => small.answer().includes("HTTP/1.1 202"), 3_000, "a 202");
+  });
+
   test("a client that trickles its headers is cut off after the 5 s header timeout", async () => {
     const backend = await startBackend();
     const { socket } = rawConnection(backend.url);

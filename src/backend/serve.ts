@@ -46,14 +46,21 @@ function listen(server: Server, config: ServeConfig): Promise<AddressInfo> {
 export async function startBackend(config: ServeConfig, cliPath?: string): Promise<RunningBackend> {
   const service = await BackendService.open(config, { log, cliPath });
   const state = { stopping: false };
+  const handler = createRequestHandler(service, log, state);
   const server = createServer(
     {
       headersTimeout: HEADERS_TIMEOUT_MS,
       requestTimeout: REQUEST_TIMEOUT_MS,
       connectionsCheckingInterval: CHECK_INTERVAL_MS,
     },
-    createRequestHandler(service, log, state),
+    handler,
   );
+  // `Expect: 100-continue` (curl sends it for bodies over 1 MiB): a body that is declared too large is
+  // refused before the client is told to send it.
+  server.on("checkContinue", (request, response) => {
+    if (!(Number(request.headers["content-length"] ?? 0) > config.bodyLimit)) response.writeContinue();
+    void handler(request, response);
+  });
   // Clients such as the CLI keep connections alive between polls; idle ones should not hold a shutdown up.
   server.keepAliveTimeout = 5_000;
   let address: AddressInfo;
