@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
     globalSetup: ["test/global-setup.ts"],
+    // Fails a file that leaves a process running (see the file).
+    setupFiles: ["test/leak-check.ts"],
   },
 });

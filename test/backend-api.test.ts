@@ -11,7 +11,7 @@ const echo = (id: string, message = "hi") => ({ id, type: "demo.echo", payload: 
 describe("backend API", () => {
   test("POST /events accepts an event, derives run ids, runs both steps and stores output", async () => {
     const backend = await startBackend();
-    expect((await api(backend.url, "GET", "/healthz")).body).toEqual({ ok: true });
+    expect((await api(backend.url, "GET", "/healthz")).body).toEqual({ ok: true, store: "writable" });
 
     const accepted = await api(backend.url, "POST", "/events", echo("evt-1"));
     expect(accepted.status).toBe(202);

@@ -1,5 +1,6 @@
 // Backend test helpers: start `codex-flows backend serve` as a real process, call its API, wait for runs.
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { connect, type Socket } from "node:net";
@@ -101,6 +102,8 @@ export interface ApiAnswer<T = Record<string, unknown>> {
 export interface ApiOptions {
   /** Signs the request with the timestamped request scheme. */
   secret?: string;
+  /** The request signature's nonce: a fresh random one unless given; `false` sends none. */
+  nonce?: string | false;
   /** Signs a POST body webhook style (signature of the raw body only). */
   bodySecret?: string;
   headers?: Record<string, string>;
@@ -121,8 +124,10 @@ export async function api<T = any>(
   if (text !== undefined) headers["content-type"] = "application/json";
   if (options.secret) {
     const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = options.nonce === false ? undefined : (options.nonce ?? randomBytes(16).toString("hex"));
     headers["x-flow-timestamp"] = timestamp;
-    headers["x-flow-signature-256"] = signRequest(options.secret, method, path, timestamp, text ?? "");
+    if (nonce !== undefined) headers["x-flow-nonce"] = nonce;
+    headers["x-flow-signature-256"] = signRequest(options.secret, method, path, timestamp, text ?? "", nonce);
   }
   if (options.bodySecret) headers["x-flow-signature-256"] = signBody(options.bodySecret, text ?? "");
   const response = await fetch(`${url}${path}`, { method, headers, body: text });
@@ -224,12 +229,12 @@ export function processGone(pid: number): boolean {
 }
 
 /** Reads the pids the `slow` fixture step writes once it has started its grandchild. */
-export async function slowPids(pidFile: string): Promise<{ step: number; grandchild: number }> {
+export async function slowPids(pidFile: string): Promise<{ step: number; grandchild: number; escaped?: number }> {
   return eventually(
     () => {
       if (!existsSync(pidFile)) return undefined;
       try {
-        return JSON.parse(readFileSync(pidFile, "utf8")) as { step: number; grandchild: number };
+        return JSON.parse(readFileSync(pidFile, "utf8")) as { step: number; grandchild: number; escaped?: number };
       } catch {
         return undefined;
       }

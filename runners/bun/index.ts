@@ -44,14 +44,22 @@ export const bunRunner = defineRunner({
       };
       // A timeout or cancel ends the step and everything it started, even processes that left its
       // group with setsid (found by a /proc scan).
-      const endAll = () => void killGroup(child).then(() => setTimeout(closePipes, PIPE_WAIT_MS).unref());
+      // Kills still under way: the step is over only once they are done, so a cancel or timeout that
+      // is answered means the whole tree is dead (a SIGTERM-ignoring grandchild lives up to 2 s more).
+      const kills = new Set<Promise<void>>();
+      const track = (kill: Promise<void>) => {
+        kills.add(kill);
+        void kill.finally(() => kills.delete(kill));
+        return kill;
+      };
+      const endAll = () => void track(killGroup(child)).then(() => setTimeout(closePipes, PIPE_WAIT_MS).unref());
       if (io.signal.aborted) endAll();
       else io.signal.addEventListener("abort", endAll, { once: true });
       // The step is also over when its script is: what it left in its group (a background `cmd &`, a
       // git helper) is ended. Only if the output pipes then stay open (held by an escaped process) is
       // the costlier scan done, so a normal exit stays cheap.
       child.once("exit", () => {
-        void killGroup(child, { escaped: false }).then(() => {
+        void track(killGroup(child, { escaped: false })).then(() => {
           const linger = setTimeout(endAll, LINGER_MS).unref();
           child.once("close", () => clearTimeout(linger));
         });
@@ -69,7 +77,9 @@ export const bunRunner = defineRunner({
       });
       child.on("close", (exitCode, exitSignal) => {
         io.signal.removeEventListener("abort", endAll);
-        resolve({ stdout: stdout.toString(), stderr: stderr.toString(), exitCode, exitSignal });
+        void Promise.all(kills).then(() =>
+          resolve({ stdout: stdout.toString(), stderr: stderr.toString(), exitCode, exitSignal }),
+        );
       });
     });
   },

@@ -62,7 +62,7 @@ export class AcceptQueue {
           try {
             outcomes.push(insertEvent(this.db, { ...item.input, now }));
           } catch (error) {
-            outcomes.push(new Error(`could not store event: ${describeError(error)}`));
+            outcomes.push(new Error(`could not store event: ${describeError(error)}`, { cause: error }));
           }
         }
       })();

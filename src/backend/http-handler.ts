@@ -1,13 +1,23 @@
 // The HTTP front: size limit, signature check, routing (404/405), and JSON errors that are never 5xx for bad input.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { describeError } from "../core/errors.js";
-import { SIGNATURE_HEADER, signatureProblem, TIMESTAMP_HEADER } from "../wire/signature.js";
+import { rememberNonce } from "../store/remember-nonce.js";
+import {
+  MAX_SKEW_SECONDS,
+  NONCE_HEADER,
+  nonceExpiry,
+  SIGNATURE_HEADER,
+  SIGNATURE_HEADER_ALIASES,
+  signatureProblem,
+  TIMESTAMP_HEADER,
+} from "../wire/signature.js";
 import { getEvent, getEvents, postEvent, replayEvent } from "./event-routes.js";
 import { ClientGone, HttpError, readBody, sendJson } from "./http-io.js";
 import { parseTarget } from "./request-target.js";
 import type { RouteHandler } from "./route-types.js";
 import { cancelRun, getRunRoute, getRuns } from "./run-routes.js";
 import type { BackendService } from "./service.js";
+import { diskFullAnswer, isDiskFull, storeHealth } from "./store-health.js";
 import { postClaim, postComplete, postHeartbeat, postOutput } from "./worker-routes.js";
 
 interface Route {
@@ -19,6 +29,12 @@ interface Route {
    * endpoint and no time, so only accepting events, idempotent by id, takes it.
    */
   bodySignature?: true;
+  /**
+   * A worker's call about an attempt: fenced by its lease token, and harmless when sent again (a
+   * heartbeat renews the holder's lease, output is stored once per position, a second complete is a
+   * duplicate), so its nonce is not remembered: that would cost a synced commit per heartbeat and batch.
+   */
+  leaseFenced?: true;
 }
 
 const ROUTES: Route[] = [
@@ -30,9 +46,9 @@ const ROUTES: Route[] = [
   { pattern: ["runs", ":id"], methods: { GET: getRunRoute } },
   { pattern: ["runs", ":id", "cancel"], methods: { POST: cancelRun } },
   { pattern: ["workers", "claim"], methods: { POST: postClaim } },
-  { pattern: ["attempts", ":id", "heartbeat"], methods: { POST: postHeartbeat } },
-  { pattern: ["attempts", ":id", "output"], methods: { POST: postOutput } },
-  { pattern: ["attempts", ":id", "complete"], methods: { POST: postComplete } },
+  { pattern: ["attempts", ":id", "heartbeat"], methods: { POST: postHeartbeat }, leaseFenced: true },
+  { pattern: ["attempts", ":id", "output"], methods: { POST: postOutput }, leaseFenced: true },
+  { pattern: ["attempts", ":id", "complete"], methods: { POST: postComplete }, leaseFenced: true },
 ];
 
 function findRoute(segments: string[]): { route: Route; params: string[] } | undefined {
@@ -55,6 +71,17 @@ function findRoute(segments: string[]): { route: Route; params: string[] } | und
 function header(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** The signature; on event intake also under the names Patch dispatchers use for it. */
+function signatureHeader(request: IncomingMessage, intake: boolean): string | undefined {
+  const signature = header(request, SIGNATURE_HEADER);
+  if (signature !== undefined || !intake) return signature;
+  for (const alias of SIGNATURE_HEADER_ALIASES) {
+    const value = header(request, alias);
+    if (value !== undefined) return value;
+  }
+  return undefined;
 }
 
 /** Set when SIGTERM arrives: requests on connections that are still open get a 503 instead of new work. */
@@ -82,7 +109,9 @@ export function createRequestHandler(
       if (target.path === "/healthz") {
         if (method !== "GET") throw new HttpError(405, "use GET /healthz", {}, { allow: "GET" });
         request.resume();
-        sendJson(response, 200, { ok: true });
+        const store = storeHealth(service.db, service.config.dataDir);
+        if (store.writable) sendJson(response, 200, { ok: true, store: "writable" });
+        else sendJson(response, 503, { ok: false, store: "unwritable", error: store.reason });
         return;
       }
       const body = await readBody(request, bodyLimit);
@@ -91,16 +120,31 @@ export function createRequestHandler(
       // Found before the signature check (which depends on the route), answered only after it.
       const found = findRoute(target.segments);
       if (secret !== undefined) {
+        const intake = method === "POST" && found?.route.bodySignature === true;
+        // State-changing requests other than intake (which is idempotent by event id) are single-use.
+        const nonceRequired = method === "POST" && !intake && found?.route.leaseFenced !== true;
+        const timestamp = header(request, TIMESTAMP_HEADER);
+        const nonce = header(request, NONCE_HEADER);
         const problem = signatureProblem(secret, {
           method,
           pathAndQuery,
           body,
-          signature: header(request, SIGNATURE_HEADER),
-          timestamp: header(request, TIMESTAMP_HEADER),
+          signature: signatureHeader(request, intake),
+          timestamp,
+          nonce,
           now: Math.floor(Date.now() / 1000),
-          bodySignatureAllowed: method === "POST" && found?.route.bodySignature === true,
+          bodySignatureAllowed: intake,
+          nonceRequired,
         });
         if (problem) throw new HttpError(401, problem);
+        if (nonceRequired && nonce !== undefined && timestamp !== undefined) {
+          if (!rememberNonce(service.db, nonce, nonceExpiry(timestamp), Date.now())) {
+            throw new HttpError(
+              401,
+              `this signed request was already used (its ${NONCE_HEADER} was seen within the last ${MAX_SKEW_SECONDS} s); sign each request with a fresh nonce`,
+            );
+          }
+        }
       }
       if (!found) throw new HttpError(404, `no endpoint ${target.path}`);
       const handler = found.route.methods[method];
@@ -120,6 +164,12 @@ export function createRequestHandler(
       }
       if (error instanceof ClientGone) {
         response.destroy();
+        return;
+      }
+      if (isDiskFull(error) && !response.headersSent) {
+        log(`error: ${request.method} ${request.url}: the disk is full: ${describeError(error)}`);
+        const full = diskFullAnswer(service.config.dataDir);
+        sendJson(response, full.status, { error: full.message, ...full.extra }, full.headers);
         return;
       }
       log(`error: ${request.method} ${request.url}: ${describeError(error)}`);

@@ -2,6 +2,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { BackendError, describeError } from "../core/errors.js";
+import { killAllGroupsNow } from "../process/process-tree.js";
 import type { ServeConfig } from "./config.js";
 import { createRequestHandler } from "./http-handler.js";
 import { BackendService } from "./service.js";
@@ -12,9 +13,21 @@ export interface RunningBackend {
   server: Server;
   /** Stops accepting, lets running steps finish within the grace period, closes the store. */
   stop(): Promise<void>;
+  /** Cuts a stop's grace period short: running steps' trees are killed now (stop() still finishes the job). */
+  stopStepsNow(): Promise<void>;
 }
 
 const log = (line: string) => console.error(`[backend] ${line}`);
+
+/**
+ * Connection limits. Headers come in one packet on any sane link, so 5 s is generous, and a client
+ * that trickles them (slowloris) is cut off; a whole request (a body up to the limit) gets 2 minutes.
+ * Node checks these every `connectionsCheckingInterval` (30 s by default, which would let a 5 s limit
+ * run to 35 s), so the check runs every second. The answer itself may take longer (replay --wait).
+ */
+export const HEADERS_TIMEOUT_MS = 5_000;
+export const REQUEST_TIMEOUT_MS = 120_000;
+const CHECK_INTERVAL_MS = 1_000;
 
 function listen(server: Server, config: ServeConfig): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
@@ -33,7 +46,21 @@ function listen(server: Server, config: ServeConfig): Promise<AddressInfo> {
 export async function startBackend(config: ServeConfig, cliPath?: string): Promise<RunningBackend> {
   const service = await BackendService.open(config, { log, cliPath });
   const state = { stopping: false };
-  const server = createServer(createRequestHandler(service, log, state));
+  const handler = createRequestHandler(service, log, state);
+  const server = createServer(
+    {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: CHECK_INTERVAL_MS,
+    },
+    handler,
+  );
+  // `Expect: 100-continue` (curl sends it for bodies over 1 MiB): a body that is declared too large is
+  // refused before the client is told to send it.
+  server.on("checkContinue", (request, response) => {
+    if (!(Number(request.headers["content-length"] ?? 0) > config.bodyLimit)) response.writeContinue();
+    void handler(request, response);
+  });
   // Clients such as the CLI keep connections alive between polls; idle ones should not hold a shutdown up.
   server.keepAliveTimeout = 5_000;
   let address: AddressInfo;
@@ -59,10 +86,18 @@ export async function startBackend(config: ServeConfig, cliPath?: string): Promi
     })();
     return stopping;
   };
-  return { url, service, server, stop };
+  return { url, service, server, stop, stopStepsNow: () => service.stopStepsNow() };
 }
 
-/** The CLI entry: runs until SIGTERM or SIGINT. */
+/** Signals that stop the service. SIGHUP (a closed terminal) too: unhandled, it would kill the service and orphan its steps. */
+const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+
+/**
+ * The CLI entry: runs until SIGTERM, SIGINT or SIGHUP. Every signal path stops the steps' process
+ * trees before the process ends, since steps run in their own groups and would outlive it: the first
+ * signal gives them the grace period, a second one kills them now (SIGTERM, then SIGKILL after 2 s)
+ * and still records them as interrupted, and a third SIGKILLs them at once and exits 1.
+ */
 export async function serveCommand(config: ServeConfig, cliPath?: string): Promise<number> {
   const backend = await startBackend(config, cliPath);
   const auth = config.secret === undefined ? "no secret (loopback only)" : "signed requests required";
@@ -71,20 +106,36 @@ export async function serveCommand(config: ServeConfig, cliPath?: string): Promi
     `project ${config.cwd}; data dir ${config.dataDir}; executor ${config.executor}; concurrency ${config.concurrency}; ${auth}`,
   );
   return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      log(`${signal}: no new work; waiting up to ${config.graceMs} ms for running steps`);
-      backend
-        .stop()
-        .then(() => {
-          log("stopped");
-          resolve(0);
-        })
-        .catch((error) => {
-          log(`error while stopping: ${describeError(error)}`);
-          resolve(1);
-        });
+    let signals = 0;
+    const finish = (code: number) => {
+      for (const name of STOP_SIGNALS) process.off(name, onSignal);
+      resolve(code);
     };
-    process.once("SIGTERM", onSignal);
-    process.once("SIGINT", onSignal);
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals === 1) {
+        log(`${signal}: no new work; waiting up to ${config.graceMs} ms for running steps`);
+        backend
+          .stop()
+          .then(() => {
+            log("stopped");
+            finish(0);
+          })
+          .catch((error) => {
+            log(`error while stopping: ${describeError(error)}`);
+            finish(1);
+          });
+      } else if (signals === 2) {
+        log(`${signal} again: not waiting any longer; killing the running steps' process trees`);
+        backend.stopStepsNow().catch((error) => log(`error while killing steps: ${describeError(error)}`));
+      } else {
+        log(
+          `${signal} a third time: killing every step process now and exiting; their runs are recovered at the next start`,
+        );
+        killAllGroupsNow();
+        process.exit(1);
+      }
+    };
+    for (const name of STOP_SIGNALS) process.on(name, onSignal);
   });
 }

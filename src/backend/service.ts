@@ -9,7 +9,7 @@ import type { FlowEvent, SkippedStep } from "../core/types.js";
 import { FlowCatalog } from "../engine/flow-catalog.js";
 import { killOrphans } from "../process/reap-orphans.js";
 import { retryDelay } from "../store/backoff.js";
-import { ensureEventsFolder, eventFilePath, repairEventFile, writeEventFile } from "../store/event-files.js";
+import { eventFilePath, removeStaleTempFiles, repairEventFile, writeEventFile } from "../store/event-files.js";
 import { expireLeases } from "../store/expire-leases.js";
 import { findRun } from "../store/get-run.js";
 import type { InsertEventOutcome, PlannedRun } from "../store/insert-event.js";
@@ -29,6 +29,7 @@ import { type Completion, SqliteLeaseProtocol } from "../worker/sqlite/sqlite-le
 import { WorkerLoop } from "../worker/worker-loop.js";
 import { AcceptQueue } from "./accept-queue.js";
 import type { ServeConfig } from "./config.js";
+import { prepareDataDir } from "./data-dir-access.js";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
 
 export interface DispatchResult extends InsertEventOutcome {
@@ -119,9 +120,11 @@ export class BackendService {
    * runs' attempts nor recovers runs a service that does run should recover.
    */
   static async open(config: ServeConfig, options: ServiceOptions = {}): Promise<BackendService> {
-    ensureEventsFolder(config.dataDir);
+    prepareDataDir(config.dataDir);
     const workerId = BackendService.newWorkerId();
     const lock = await lockDataDir(config.dataDir, workerId);
+    const stale = removeStaleTempFiles(config.dataDir);
+    if (stale > 0) (options.log ?? console.error)(`removed ${stale} temp file(s) of interrupted event writes`);
     let db: Database;
     try {
       db = await openStore(join(config.dataDir, DATABASE_FILE));
@@ -275,6 +278,11 @@ export class BackendService {
       if (Number.isFinite(timeoutMs)) timer = setTimeout(done, timeoutMs);
       check();
     });
+  }
+
+  /** A second SIGTERM: ends the grace period now. Running steps' trees are killed and marked interrupted by close(). */
+  stopStepsNow(): Promise<void> {
+    return this.pool.stop(0);
   }
 
   /** SIGTERM: no new work; running steps get `graceMs`, then are killed and marked interrupted (or requeued). */

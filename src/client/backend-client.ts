@@ -1,7 +1,8 @@
 // The HTTP client the CLI uses to talk to a running backend; it signs every request when a secret is set.
+import { randomBytes } from "node:crypto";
 import { type Dispatcher, getGlobalDispatcher } from "undici";
 import { BackendError } from "../core/errors.js";
-import { SIGNATURE_HEADER, signRequest, TIMESTAMP_HEADER } from "../wire/signature.js";
+import { NONCE_HEADER, SIGNATURE_HEADER, signRequest, TIMESTAMP_HEADER } from "../wire/signature.js";
 import { type ClientConfig, resolveClientConfig } from "./client-config.js";
 
 export interface BackendAnswer<T> {
@@ -62,8 +63,11 @@ export class BackendClient {
     if (method === "POST") headers["content-type"] = "application/json";
     if (this.config.secret !== undefined) {
       const timestamp = String(Math.floor(Date.now() / 1000));
+      // A fresh nonce per request: the service runs a state-changing signed request only once.
+      const nonce = randomBytes(16).toString("hex");
       headers[TIMESTAMP_HEADER] = timestamp;
-      headers[SIGNATURE_HEADER] = signRequest(this.config.secret, method, fullPath, timestamp, payload);
+      headers[NONCE_HEADER] = nonce;
+      headers[SIGNATURE_HEADER] = signRequest(this.config.secret, method, fullPath, timestamp, payload, nonce);
     }
     let answer: Dispatcher.ResponseData;
     try {

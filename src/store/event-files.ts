@@ -1,7 +1,17 @@
 // Per-event JSON files under <data-dir>/events/, written atomically (temp file, rename); the database is the truth.
 import { createHash } from "node:crypto";
-import { closeSync, fdatasyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
-import { open, rename } from "node:fs/promises";
+import {
+  closeSync,
+  fdatasyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { open, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { FlowEvent } from "../core/types.js";
 
@@ -42,13 +52,19 @@ const contentOf = (event: FlowEvent) => `${JSON.stringify(event, null, 2)}\n`;
 export async function writeEventFile(dataDir: string, event: FlowEvent): Promise<string> {
   const path = eventFilePath(dataDir, event.id);
   const temp = tempPath(path);
-  const file = await open(temp, "w");
   try {
-    await file.writeFile(contentOf(event));
-  } finally {
-    await file.close();
+    const file = await open(temp, "w");
+    try {
+      await file.writeFile(contentOf(event));
+    } finally {
+      await file.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    // A full disk fails the write half-way: leave no temp file behind (the database has the event).
+    await rm(temp, { force: true }).catch(() => {});
+    throw error;
   }
-  await rename(temp, path);
   return path;
 }
 
@@ -88,6 +104,25 @@ export function eventFileHolds(path: string, event: FlowEvent): boolean {
   } catch {
     return false;
   }
+}
+
+/** What tempPath makes: `<file>.json.<pid>.<n>.tmp`. */
+const TEMP_FILE = /\.json\.\d+\.\d+\.tmp$/;
+
+/**
+ * Removes the temp files of writes that never reached their rename (the writer was killed, e.g.
+ * kill -9). Only for the holder of the data-dir lock, at start: no other writer can be alive then.
+ * The database holds every event, so nothing is lost; the real files are checked separately.
+ */
+export function removeStaleTempFiles(dataDir: string): number {
+  const folder = join(dataDir, EVENTS_FOLDER);
+  let removed = 0;
+  for (const name of readdirSync(folder)) {
+    if (!TEMP_FILE.test(name)) continue;
+    rmSync(join(folder, name), { force: true });
+    removed += 1;
+  }
+  return removed;
 }
 
 export function ensureEventsFolder(dataDir: string): void {

@@ -93,6 +93,21 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX output_attempt_idx ON output_chunks (attempt_id, idx) WHERE idx IS NOT NULL;
   ALTER TABLE attempts ADD COLUMN ended_by_worker INTEGER NOT NULL DEFAULT 0;
   `,
+  // 3: nonces of signed state-changing requests, remembered until their
+  // signature's time window is over so each such request runs once, across restarts too; and one
+  // row that /healthz rewrites to prove the store can still commit.
+  `
+  CREATE TABLE IF NOT EXISTS request_nonces (
+    nonce TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS request_nonces_expiry ON request_nonces (expires_at);
+
+  CREATE TABLE IF NOT EXISTS store_probe (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at INTEGER NOT NULL
+  );
+  `,
 ];
 
 /** Applies the migrations this database has not seen yet, each in its own transaction. */
