@@ -20,8 +20,8 @@ interface ControlPlane {
 const LEASE_MS = 400;
 
 /** A control plane that runs nothing itself, with a short lease so expiry can be watched. */
-function serveConfig() {
-  const settings = { concurrency: 0, leaseMs: LEASE_MS, retryBackoffMs: 0, port: 0 };
+function serveConfig(secret?: string) {
+  const settings = { concurrency: 0, leaseMs: LEASE_MS, retryBackoffMs: 0, port: 0, secret };
   return resolveServeConfig({ cwd: copyFixture("backend-basic"), dataDir: tempDir(), ...settings }, {});
 }
 
@@ -33,9 +33,11 @@ const transports: Record<string, () => Promise<ControlPlane>> = {
     return { protocol: service.protocol, service };
   },
   http: async () => {
-    const backend = await startService(serveConfig());
+    // With a secret: every call is signed, and claims are single-use, as a real deployment runs.
+    const backend = await startService(serveConfig("contract-secret"));
     onTestFinished(() => backend.stop());
-    return { protocol: new HttpLeaseProtocol(new BackendClient({ url: backend.url })), service: backend.service };
+    const client = new BackendClient({ url: backend.url, secret: "contract-secret" });
+    return { protocol: new HttpLeaseProtocol(client), service: backend.service };
   },
 };
 
