@@ -105,7 +105,10 @@ export function registerBackend(cli: CAC): void {
     .option("--host <host>", "serve: address to bind (default CODEX_FLOW_BACKEND_HOST, else 127.0.0.1)")
     .option("--port <port>", "serve: port (default CODEX_FLOW_BACKEND_PORT, else 7345; 0 picks a free one)")
     .option("--executor <name>", "serve: direct or systemd-run (default CODEX_FLOW_BACKEND_EXECUTOR, else direct)")
-    .option("--concurrency <n>", "serve: steps the service runs at once (default 4; 0 leaves them all to `codex-flows worker`)")
+    .option(
+      "--concurrency <n>",
+      "serve: steps the service runs at once (default 4; 0 leaves them all to `codex-flows worker`)",
+    )
     .option("--insecure", "serve: allow a non-loopback host without a secret")
     .option("--grace-ms <ms>", "serve: how long SIGTERM waits for running steps (default 30000)")
     .option("--lease-ms <ms>", "serve: run lease length; heartbeats come every third of it (default 30000)")

@@ -217,7 +217,9 @@ export class WorkerLoop {
   }
 
   private async heartbeat(active: ActiveRun): Promise<void> {
-    if (active.stop || active.beating) return;
+    // A step being stopped (cancel, shutdown) keeps its lease until it is gone and reported: killing a
+    // tree can take the kill grace (2 s), longer than a short lease.
+    if (active.stop === "lease-lost" || active.beating) return;
     active.beating = true;
     try {
       const answer = await this.options.protocol.heartbeat(active.ref);
