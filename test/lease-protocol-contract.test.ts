@@ -167,6 +167,35 @@ for (const [name, open] of Object.entries(transports)) {
       expect(getRun(service.db, claim.runId)).toMatchObject({ status: "completed", result: { message: "once" } });
     });
 
+    test("a complete may carry the last output and claim the next run for the freed slot", async () => {
+      const { protocol, service } = await open();
+      await service.dispatch(event("x1", "demo.blocked"));
+      await service.dispatch(event("x2", "demo.blocked"));
+      const claim = await claimOne(protocol);
+      const ref = { attemptId: claim.attemptId, leaseToken: claim.leaseToken };
+      await protocol.appendOutput(ref, [{ index: 0, stream: "stdout", text: "first\n", at: Date.now() }]);
+      const answer = await protocol.complete(
+        ref,
+        { status: "completed", result: { status: "completed" }, error: null },
+        {
+          output: [{ index: 1, stream: "stdout", text: "last\n", at: Date.now() }],
+          claimNext: { workerId: "w1", capabilities: ALL },
+        },
+      );
+      expect(answer.next).toMatchObject({ eventId: "x2", attemptNumber: 1 });
+      expect(getRun(service.db, claim.runId)?.output.map((c) => c.text)).toEqual(["first\n", "last\n"]);
+      // A resent complete claims nothing more: the first answer's claim may still be on its way.
+      const again = await protocol.complete(
+        ref,
+        { status: "completed", result: null, error: null },
+        {
+          claimNext: { workerId: "w1", capabilities: ALL },
+        },
+      );
+      expect(again).toMatchObject({ duplicate: true });
+      expect(again.next ?? null).toBeNull();
+    });
+
     test("output is stored in order, and a resent batch once", async () => {
       const { protocol, service } = await open();
       await service.dispatch(event("o1", "demo.blocked"));

@@ -5,6 +5,7 @@ import {
   type AttemptOutcome,
   type AttemptRef,
   type Capabilities,
+  type Claim,
   type ClaimRequest,
   LEASE_LOST,
   LeaseLostError,
@@ -36,10 +37,10 @@ function bad(field: string, message: string): HttpError {
   return new HttpError(400, `"${field}" ${message}`, { field });
 }
 
-function text(body: Body, field: string, optional = false): string | undefined {
+function text(body: Body, field: string, optional = false, prefix = ""): string | undefined {
   const value = body[field];
   if (value === undefined && optional) return undefined;
-  if (typeof value !== "string" || value.length === 0) throw bad(field, "must be a non-empty string");
+  if (typeof value !== "string" || value.length === 0) throw bad(`${prefix}${field}`, "must be a non-empty string");
   return value;
 }
 
@@ -50,14 +51,14 @@ function stringList(value: unknown, field: string): string[] {
   return value as string[];
 }
 
-function capabilitiesOf(body: Body): Capabilities {
+function capabilitiesOf(body: Body, prefix = ""): Capabilities {
   const given = body.capabilities;
   if (typeof given !== "object" || given === null)
-    throw bad("capabilities", 'must be an object {"runners": [...], "flows": [...]}');
+    throw bad(`${prefix}capabilities`, 'must be an object {"runners": [...], "flows": [...]}');
   const { runners, flows } = given as Record<string, unknown>;
   return {
-    runners: stringList(runners, "capabilities.runners"),
-    flows: flows === "*" ? "*" : stringList(flows, "capabilities.flows"),
+    runners: stringList(runners, `${prefix}capabilities.runners`),
+    flows: flows === "*" ? "*" : stringList(flows, `${prefix}capabilities.flows`),
   };
 }
 
@@ -81,26 +82,30 @@ async function fenced<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-export const postClaim: RouteHandler = async (request) => {
-  const body = bodyOf(request);
+function claimRequestOf(body: Body, prefix = ""): ClaimRequest {
   const waitMs = body.waitMs ?? 0;
   if (typeof waitMs !== "number" || !Number.isInteger(waitMs) || waitMs < 0) {
-    throw bad("waitMs", "must be a whole number of milliseconds");
+    throw bad(`${prefix}waitMs`, "must be a whole number of milliseconds");
   }
-  const claimRequest: ClaimRequest = {
-    workerId: text(body, "workerId") as string,
-    capabilities: capabilitiesOf(body),
-    exclude: body.exclude === undefined ? [] : stringList(body.exclude, "exclude"),
+  return {
+    workerId: text(body, "workerId", false, prefix) as string,
+    capabilities: capabilitiesOf(body, prefix),
+    exclude: body.exclude === undefined ? [] : stringList(body.exclude, `${prefix}exclude`),
     waitMs: Math.min(waitMs, MAX_CLAIM_WAIT_MS),
   };
-  const { protocol } = request.service;
-  const claim = await protocol.claim(claimRequest, request.signal);
-  // The worker hung up while its claim waited (it is stopping, or refreshing its claim): the run goes back.
-  if (claim && request.signal.aborted) {
-    protocol.release(claim);
-    return { status: 200, body: { claim: null } };
-  }
-  return { status: 200, body: { claim } };
+}
+
+/** The worker hung up before its answer (it is stopping, or refreshing its claim): the run goes back. */
+function deliverable(request: RouteRequest, claim: Claim | null | undefined): Claim | null | undefined {
+  if (!claim || !request.signal.aborted) return claim;
+  request.service.protocol.release(claim);
+  return null;
+}
+
+export const postClaim: RouteHandler = async (request) => {
+  const claimRequest = claimRequestOf(bodyOf(request));
+  const claim = await request.service.protocol.claim(claimRequest, request.signal);
+  return { status: 200, body: { claim: deliverable(request, claim) } };
 };
 
 export const postHeartbeat: RouteHandler = async (request) => {
@@ -108,11 +113,12 @@ export const postHeartbeat: RouteHandler = async (request) => {
   return { status: 200, body: await fenced(() => request.service.protocol.heartbeat(attempt)) };
 };
 
-function chunksOf(body: Body): OutputChunkInput[] {
-  if (!Array.isArray(body.chunks)) throw bad("chunks", "must be an array of {index, stream, text, at}");
-  return body.chunks.map((chunk: unknown, position) => {
+function chunksOf(body: Body, name = "chunks"): OutputChunkInput[] {
+  const given = body[name];
+  if (!Array.isArray(given)) throw bad(name, "must be an array of {index, stream, text, at}");
+  return given.map((chunk: unknown, position) => {
     const { index, stream, text: chunkText, at } = (chunk ?? {}) as Record<string, unknown>;
-    const field = `chunks[${position}]`;
+    const field = `${name}[${position}]`;
     if (typeof index !== "number" || !Number.isSafeInteger(index) || index < 0)
       throw bad(`${field}.index`, "must be a whole number");
     if (typeof stream !== "string" || stream.length === 0) throw bad(`${field}.stream`, "must be a non-empty string");
@@ -155,5 +161,12 @@ export const postComplete: RouteHandler = async (request) => {
   const body = bodyOf(request);
   const attempt = attemptOf(request, body);
   const outcome = outcomeOf(body);
-  return { status: 200, body: await fenced(() => request.service.protocol.complete(attempt, outcome)) };
+  const output = body.output === undefined ? undefined : chunksOf(body, "output");
+  const next = body.claimNext;
+  if (next !== undefined && (typeof next !== "object" || next === null || Array.isArray(next))) {
+    throw bad("claimNext", "must be a claim request {workerId, capabilities, exclude?}");
+  }
+  const claimNext = next === undefined ? undefined : claimRequestOf(next as Body, "claimNext.");
+  const answer = await fenced(() => request.service.protocol.complete(attempt, outcome, { output, claimNext }));
+  return { status: 200, body: { ...answer, next: deliverable(request, answer.next) } };
 };

@@ -5,6 +5,7 @@ import {
   type Claim,
   type ClaimRequest,
   type CompleteAnswer,
+  type CompleteExtras,
   type HeartbeatAnswer,
   LEASE_LOST,
   LeaseLostError,
@@ -55,10 +56,10 @@ export class HttpLeaseProtocol implements LeaseProtocol {
     );
   }
 
-  complete(attempt: AttemptRef, outcome: AttemptOutcome): Promise<CompleteAnswer> {
+  complete(attempt: AttemptRef, outcome: AttemptOutcome, extras: CompleteExtras = {}): Promise<CompleteAnswer> {
     return this.post(
       WORKER_PATHS.complete(attempt.attemptId),
-      { leaseToken: attempt.leaseToken, outcome },
+      { leaseToken: attempt.leaseToken, outcome, ...extras },
       attempt.attemptId,
     );
   }

@@ -65,6 +65,14 @@ export interface AttemptOutcome {
   error: string | null;
 }
 
+/** What may travel with a `complete`, to save round trips: the output's last chunks, and a claim for the freed slot. */
+export interface CompleteExtras {
+  /** Chunks not sent yet; stored in the same commit as the result, so the output precedes it. */
+  output?: OutputChunkInput[];
+  /** Claims the next run at once (no wait) for the slot this attempt frees; the answer's `next`. */
+  claimNext?: ClaimRequest;
+}
+
 export interface CompleteAnswer {
   runId: string;
   /** The run's status after this completion (`queued` when a retry was queued). */
@@ -72,6 +80,8 @@ export interface CompleteAnswer {
   retrying: boolean;
   /** True when this attempt had already been completed with this token (a resent `complete`): nothing changed. */
   duplicate: boolean;
+  /** With `claimNext`: the next run for this worker, or null. A transport may leave it out (then claim as usual). */
+  next?: Claim | null;
 }
 
 /** The code every transport uses for a refused token, so a worker can tell it from any other failure. */

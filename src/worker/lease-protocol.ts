@@ -5,6 +5,7 @@ import type {
   Claim,
   ClaimRequest,
   CompleteAnswer,
+  CompleteExtras,
   HeartbeatAnswer,
   OutputChunkInput,
 } from "../wire/protocol.js";
@@ -23,5 +24,5 @@ export interface LeaseProtocol {
   /** Stores output chunks in order; a chunk whose index was stored already is ignored. */
   appendOutput(attempt: AttemptRef, chunks: OutputChunkInput[]): Promise<void>;
   /** Records the attempt's end; a second `complete` with the same token answers `duplicate` and changes nothing. */
-  complete(attempt: AttemptRef, outcome: AttemptOutcome): Promise<CompleteAnswer>;
+  complete(attempt: AttemptRef, outcome: AttemptOutcome, extras?: CompleteExtras): Promise<CompleteAnswer>;
 }

@@ -48,20 +48,25 @@ export class OutputBatcher {
   }
 
   /**
-   * Sends everything, retrying failures until it is stored or the lease is refused (before `complete`,
-   * so the output precedes the result). Resolves false when the lease was lost.
+   * Before `complete`: sends batches (retrying failures) until what is left fits in one, and hands that
+   * rest over to travel with the completion, stored in the same commit as the result. Undefined when
+   * the lease was lost.
    */
-  async drain(shouldGiveUp: () => boolean = () => false): Promise<boolean> {
+  async finish(shouldGiveUp: () => boolean = () => false): Promise<OutputChunkInput[] | undefined> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.sending = this.sending.then(() => this.sendPending(true, shouldGiveUp));
+    this.sending = this.sending.then(() => this.sendPending(true, shouldGiveUp, MAX_BATCH_CHARS));
     await this.sending;
-    return !this.lost;
+    if (this.lost) return undefined;
+    const rest = this.pending;
+    this.pending = [];
+    return rest;
   }
 
-  private async sendPending(retry: boolean, shouldGiveUp: () => boolean = () => false): Promise<void> {
+  private async sendPending(retry: boolean, shouldGiveUp: () => boolean = () => false, keepChars = -1): Promise<void> {
     let delay = 100;
-    while (this.pending.length > 0 && !this.lost) {
+    const pendingChars = () => this.pending.reduce((sum, chunk) => sum + chunk.text.length, 0);
+    while (this.pending.length > 0 && !this.lost && pendingChars() > keepChars) {
       const batch: OutputChunkInput[] = [];
       let chars = 0;
       for (const chunk of this.pending) {

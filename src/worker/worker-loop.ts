@@ -6,7 +6,9 @@ import {
   type AttemptRef,
   type Capabilities,
   type Claim,
+  type ClaimRequest,
   type CompleteAnswer,
+  type CompleteExtras,
   LeaseLostError,
 } from "../wire/protocol.js";
 import type { LeaseProtocol } from "./lease-protocol.js";
@@ -208,12 +210,18 @@ export class WorkerLoop {
       };
     }
     const leaseOver = () => Date.now() > active.leaseUntil;
-    if (!(await output.drain(leaseOver))) return;
-    const answer = await this.completeWithRetry(active, outcome);
+    const rest = await output.finish(leaseOver);
+    if (rest === undefined) return;
+    const answer = await this.completeWithRetry(active, outcome, {
+      output: rest,
+      claimNext: await this.claimNext(active),
+    });
     active.requeued = answer?.retrying !== false;
     if (!answer) return;
     this.settledStatuses.push(answer.status);
     this.options.onSettled?.(claim, outcome, answer);
+    // The next run came with the answer: it takes this slot, with no claim of its own.
+    if (answer.next) this.begin(answer.next);
   }
 
   private async heartbeat(active: ActiveRun): Promise<void> {
@@ -239,12 +247,26 @@ export class WorkerLoop {
     }
   }
 
+  /**
+   * The claim to send with a completion: only while every slot is busy. A free slot has a claim of its
+   * own waiting already, and two claims for one freed slot would run one step too many.
+   */
+  private async claimNext(active: ActiveRun): Promise<ClaimRequest | undefined> {
+    if (this.stopping || this.active.size < this.options.concurrency) return undefined;
+    const exclude = [...this.active.values()].filter((other) => other !== active).map((other) => other.claim.runId);
+    return { workerId: this.options.workerId, capabilities: await this.options.capabilities(), exclude };
+  }
+
   /** Resends `complete` until answered; a resend after a lost answer is a duplicate, never a second report. */
-  private async completeWithRetry(active: ActiveRun, outcome: AttemptOutcome): Promise<CompleteAnswer | undefined> {
+  private async completeWithRetry(
+    active: ActiveRun,
+    outcome: AttemptOutcome,
+    extras: CompleteExtras,
+  ): Promise<CompleteAnswer | undefined> {
     let delay = RETRY_FIRST_MS;
     while (true) {
       try {
-        const answer = await this.options.protocol.complete(active.ref, outcome);
+        const answer = await this.options.protocol.complete(active.ref, outcome, extras);
         this.link.ok();
         return answer;
       } catch (error) {

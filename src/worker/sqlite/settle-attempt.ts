@@ -1,9 +1,10 @@
 // Recording an attempt's end in one commit: its result, the run's new status and its next events.
 import type { FlowEvent } from "../../core/types.js";
+import { appendOutput } from "../../store/append-output.js";
 import { type CompleteRunOutcome, completeRun } from "../../store/complete-run.js";
 import { type InsertEventOutcome, insertEvent } from "../../store/insert-event.js";
 import { type Database, withSynchronous } from "../../store/sqlite.js";
-import type { AttemptOutcome, AttemptRef } from "../../wire/protocol.js";
+import type { AttemptOutcome, AttemptRef, OutputChunkInput } from "../../wire/protocol.js";
 import type { ChainPlan } from "./chained-events.js";
 
 export type AttemptSettled = CompleteRunOutcome & {
@@ -22,6 +23,8 @@ export function settleAttempt(
   input: {
     attempt: AttemptRef;
     outcome: AttemptOutcome;
+    /** The attempt's last output chunks, stored in the same commit, before the result. */
+    output: OutputChunkInput[];
     chain: ChainPlan;
     retryDelayMs: (failedAttempt: number) => number;
   },
@@ -30,6 +33,7 @@ export function settleAttempt(
   return withSynchronous(db, "NORMAL", () =>
     db.transaction((): AttemptSettled => {
       const now = Date.now();
+      if (input.output.length > 0) appendOutput(db, { ...attempt, chunks: input.output });
       const completed = completeRun(db, {
         attemptId: attempt.attemptId,
         leaseToken: attempt.leaseToken,

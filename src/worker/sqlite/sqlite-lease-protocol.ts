@@ -14,6 +14,7 @@ import {
   type Claim,
   type ClaimRequest,
   type CompleteAnswer,
+  type CompleteExtras,
   type HeartbeatAnswer,
   LeaseLostError,
   type OutputChunkInput,
@@ -125,7 +126,7 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
     if (!stored) throw new LeaseLostError(attempt.attemptId);
   }
 
-  async complete(attempt: AttemptRef, outcome: AttemptOutcome): Promise<CompleteAnswer> {
+  async complete(attempt: AttemptRef, outcome: AttemptOutcome, extras: CompleteExtras = {}): Promise<CompleteAnswer> {
     const { db, catalog, retryBackoffMs } = this.options;
     const open = findOpenAttempt(db, attempt.attemptId, attempt.leaseToken);
     // Discovery reads the disk, so next events are planned before the completion's transaction.
@@ -136,6 +137,7 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
     const settled = settleAttempt(db, {
       attempt,
       outcome,
+      output: extras.output ?? [],
       chain,
       retryDelayMs: (failed) => retryDelay(retryBackoffMs, failed),
     });
@@ -145,12 +147,15 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
       this.options.onCompleted({ attempt: open, settled, result: outcome.result, warnings: chain.warnings });
       if (settlement.retrying || settled.chained.length > 0) this.notifyWork();
     }
-    return {
+    const answer: CompleteAnswer = {
       runId: settlement.runId,
       status: settlement.status as CompleteAnswer["status"],
       retrying: settlement.retrying,
       duplicate: settled.kind === "duplicate",
     };
+    // Not for a resent complete: the first one's answer (and its claim) may be on its way still.
+    if (extras.claimNext && settled.kind === "settled") answer.next = this.claimNow({ ...extras.claimNext, waitMs: 0 });
+    return answer;
   }
 }
 
