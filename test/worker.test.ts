@@ -221,3 +221,19 @@ describe("remote workers", () => {
     expect((await runOf(backend.url, "once-2")).status).toBe("completed");
   }, 60_000);
 });
+
+test("worker --once against a backend that does not answer exits 1 with one clear line, instead of waiting", async () => {
+  const { runCli } = await import("./helpers.js");
+  const result = await runCli([
+    "worker",
+    "--url",
+    "http://127.0.0.1:9",
+    "--once",
+    "--cwd",
+    copyFixture("worker-project"),
+  ]);
+  expect(result.code).toBe(1);
+  expect(
+    result.stderr.match(/is not answering \(no codex-flows backend is answering at http:\/\/127\.0\.0\.1:9/g),
+  ).toHaveLength(1);
+});

@@ -71,5 +71,6 @@ export async function workerCommand(config: WorkerConfig, cliPath?: string): Pro
   log("stopped");
   // A stop asked for by a signal is the normal end of a service's life: exit 0, as `backend serve` does.
   if (interrupted) return 0;
+  if (loop.claimFailed) return 1;
   return loop.settledStatuses.every((status) => status === "completed" || status === "queued") ? 0 : 1;
 }

@@ -65,6 +65,8 @@ export class WorkerLoop {
   private pendingClaim: { controller: AbortController; exclude: Set<string> } | undefined;
   private slotFreed: (() => void) | undefined;
   private claiming: Promise<void> = Promise.resolve();
+  /** With `once`: a claim failed (the control plane did not answer), so the loop gave up instead of retrying. */
+  claimFailed = false;
   /** Runs this loop settled, by final run status, for `--once` exit codes and logs. */
   readonly settledStatuses: string[] = [];
 
@@ -125,6 +127,10 @@ export class WorkerLoop {
         if (this.stopping) break;
         if (pending.signal.aborted) continue;
         this.link.failed(error);
+        if (this.options.once) {
+          this.claimFailed = true;
+          break;
+        }
         await sleep(delay, undefined, { signal: this.claimAbort.signal }).catch(() => {});
         delay = Math.min(RETRY_MAX_MS, delay * 2);
         continue;
