@@ -4,6 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { FlowConfigError } from "../src/core/errors.js";
 import { typeNameOfFile } from "./names.js";
+import { FILE } from "./payload-types.js";
 
 type Schema = Record<string, unknown>;
 
@@ -90,6 +91,7 @@ export class SchemaSource {
     const schema = this.prepare(value, base, this.idsIn(dirname(path)));
     // Named from the title, else from the file name (`release.schema.json` -> `Release`).
     if (typeof schema.title !== "string") schema.title = typeNameOfFile(basename(path));
+    schema[FILE] = path;
     return schema;
   }
 
