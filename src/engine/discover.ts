@@ -68,7 +68,7 @@ export function discoverFlows(cwd: string = process.cwd(), options: LoadOptions 
   for (const source of FLOW_SOURCES) {
     for (const root of flowFolders(join(project, source))) {
       const loaded = loadFlow(root, source, options);
-      if (loaded.ok && loaded.warnings) (discovery.warnings ??= []).push(...loaded.warnings);
+      if (loaded.ok && loaded.warnings) discovery.warnings = [...(discovery.warnings ?? []), ...loaded.warnings];
       const problems = loaded.ok ? runnerProblems(loaded.flow) : loaded.problems;
       if (!loaded.ok || problems.length > 0) {
         discovery.errors.push(...problems);
