@@ -4,14 +4,15 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { FlowConfigError } from "../core/errors.js";
-import { createAjv, isDraft2020, standaloneSource, type ValidateFunction } from "./json-schema.js";
+import { createAjv, isDraft2020, standaloneSource } from "./json-schema.js";
+import { findBranches, liveBranches, type PayloadValidator } from "./schema-branches.js";
 import { reachedSiblings, type SchemaDocument, VIRTUAL_FOLDER } from "./schema-documents.js";
 import { loadValidator, storeValidator, validatorKey } from "./validator-cache.js";
 
 /** By path, while the file and its folder are unchanged. */
-const memory = new Map<string, { stamp: string; validate: ValidateFunction }>();
+const memory = new Map<string, { stamp: string; validate: PayloadValidator }>();
 /** By content key (validatorKey), across flows and folders. */
-const byContent = new Map<string, ValidateFunction>();
+const byContent = new Map<string, PayloadValidator>();
 
 function parseSchema(path: string, text: string): Record<string, unknown> {
   let value: unknown;
@@ -63,29 +64,48 @@ function realPaths(message: string, path: string): string {
   return message.split(VIRTUAL_FOLDER).join(`${pathToFileURL(dirname(path)).href}/`);
 }
 
+/** Ids are URLs; the document part is what a `$ref` names before its `#`. */
+const documentOf = (id: string) => id.replace(/#.*$/, "");
+
 function compile(
   path: string,
   text: string,
   siblings: SchemaDocument[],
-): { validate: ValidateFunction; source: string } {
+): { validate: PayloadValidator; source: string } {
   const schema = parseSchema(path, text);
   const draft2020 = isDraft2020(schema);
   const ajv = createAjv(draft2020, { code: { source: true } });
+  const documents = new Map<string, unknown>();
   for (const sibling of siblings) {
     try {
-      const siblingSchema = parseSchema(join(dirname(path), sibling.name), sibling.text);
-      if (isDraft2020(siblingSchema) === draft2020) ajv.addSchema(withFileId(siblingSchema, sibling.name));
+      const siblingSchema = withFileId(parseSchema(join(dirname(path), sibling.name), sibling.text), sibling.name);
+      if (isDraft2020(siblingSchema) !== draft2020) continue;
+      ajv.addSchema(siblingSchema);
+      documents.set(documentOf(String(siblingSchema.$id)), siblingSchema);
     } catch {
       // A broken sibling only matters if this schema refers to it; compile() then reports the $ref.
     }
   }
+  const root = withFileId(schema, basename(path));
+  let validate: PayloadValidator;
   try {
-    const validate = ajv.compile(withFileId(schema, basename(path)));
-    return { validate, source: standaloneSource(ajv, validate) };
+    validate = ajv.compile(root);
   } catch (error) {
     const message = realPaths((error as Error).message, path);
     throw new FlowConfigError(`invalid JSON Schema: ${message}`, { where: path, cause: error });
   }
+  documents.set(documentOf(String(root.$id)), root);
+  const found = typeof root.$id === "string" ? findBranches(documents, root.$id) : undefined;
+  const branches = found && liveBranches(ajv, found);
+  if (!found || !branches) return { validate, source: standaloneSource(ajv, validate) };
+  // The branch validators ride along in the same module, so a rejection can be explained from the cache.
+  validate.branches = branches;
+  const exports = Object.fromEntries([
+    ["main", String(root.$id)],
+    ...found.map((branch, index) => [`branch${index}`, branch.uri]),
+  ]);
+  const shapes = JSON.stringify(found.map(({ uri, ...shape }) => shape));
+  return { validate, source: `${standaloneSource(ajv, exports)}\nexports.branches = ${shapes};\n` };
 }
 
 /**
@@ -97,7 +117,7 @@ function compile(
  * it reaches, never the folder, so eight flows holding the same large schema compile it once, and
  * share one on-disk cache entry (bench P6).
  */
-export function payloadValidator(path: string): ValidateFunction {
+export function payloadValidator(path: string): PayloadValidator {
   const stamp = stampOf(path);
   const cached = memory.get(path);
   if (cached?.stamp === stamp) return cached.validate;
