@@ -21,13 +21,25 @@ export interface StepTypeNames {
   context: string;
 }
 
+/** Names every flow.gen.ts declares or imports, whatever its steps and schemas. */
+const FIXED_NAMES = ["FlowEvent", "RunContext", "StepPayloads", "Config"];
+const SUFFIXES = ["Payload", "Event", "Context"];
+/** Step bases whose names would be fixed ones: a step `flow` would declare `FlowEvent`, `run` `RunContext`. */
+const TAKEN_BASES = FIXED_NAMES.flatMap((name) =>
+  SUFFIXES.filter((suffix) => name.endsWith(suffix)).map((suffix) => name.slice(0, -suffix.length)),
+);
+
 /**
  * The names flow.gen.ts gives each step's types, by step name; flows/flow-events.gen.ts refers to `payload`.
  * `PascalCase(step)` plus `Payload`, `Event`, `Context`; two steps with the same PascalCase (`do-work`,
- * `do_work`) get `DoWork` and `DoWork2`, in manifest order, so the names never clash.
+ * `do_work`) get `DoWork` and `DoWork2`, in manifest order, and a step `flow` or `run` gets `Flow2`
+ * or `Run2` (`FlowEvent` and `RunContext` are the imported types), so the names never clash.
  */
 export function stepTypeNames(flow: FlowDefinition): Map<string, StepTypeNames> {
-  const bases = uniqueNames(flow.steps.map((step) => pascalCase(step.name)));
+  const bases = uniqueNames(
+    flow.steps.map((step) => pascalCase(step.name)),
+    new Set(TAKEN_BASES),
+  );
   return new Map(
     flow.steps.map((step, index) => {
       const base = bases[index] as string;
@@ -38,7 +50,7 @@ export function stepTypeNames(flow: FlowDefinition): Map<string, StepTypeNames> 
 
 /** Names the file declares besides the schemas' own types. */
 function ownNames(names: Map<string, StepTypeNames>): Set<string> {
-  const own = new Set(["FlowEvent", "RunContext", "StepPayloads", "Config"]);
+  const own = new Set(FIXED_NAMES);
   for (const step of names.values()) for (const name of Object.values(step)) own.add(name);
   return own;
 }

@@ -148,6 +148,15 @@ describe("names (issue 13, item 2): a title may equal any generated name; nothin
           `type = "${type}"`,
           `schema = "schemas/${schema}"`,
         ]),
+        // Steps whose own names would be the imported FlowEvent and RunContext.
+        ...["flow", "run"].flatMap((step) => [
+          "[[steps]]",
+          `name = "${step}"`,
+          'runner = "bun"',
+          `script = "exec/${step}.ts"`,
+          "[steps.trigger]",
+          'type = "other.event"',
+        ]),
       ].join("\n");
     const schemas = {
       // The natural name: the step's own payload alias.
@@ -193,6 +202,8 @@ describe("names (issue 13, item 2): a title may equal any generated name; nothin
     expect(code).toContain("export interface Config {\n  greeting: string;\n}");
     expect(code).toContain('export type DoWorkPayload = StepPayloads["do-work"];');
     expect(code).toContain('export type DoWork2Payload = StepPayloads["do_work"];');
+    expect(code).toContain("export type Flow2Event = FlowEvent<Flow2Payload>;");
+    expect(code).toContain("export type Run2Context = RunContext<Run2Event, Config>;");
     expect(read(dir, "flows/flow-events.gen.ts")).toContain(
       '"greet.event": myFlow.GreetPayload | myFlow2.GreetPayload;',
     );
