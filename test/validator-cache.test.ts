@@ -85,6 +85,17 @@ test("in one long-lived process, a change to a $ref'd sibling schema is picked u
   expect(payloadValidator(join(dir, "main.schema.json"))("c")).toBe(true);
 });
 
+test("sibling refs resolve whatever characters the file names hold, and only reached files count", async () => {
+  const { payloadValidator } = await import("../src/schema/payload-schema.js");
+  const dir = writeFiles(tempDir(), {
+    "main.schema.json": JSON.stringify({ $ref: "odd$name (1).schema.json#/definitions/v" }),
+    "odd$name (1).schema.json": JSON.stringify({ definitions: { v: { enum: ["a"] } } }),
+    "broken.json": "{ not json",
+  });
+  const validate = payloadValidator(join(dir, "main.schema.json"));
+  expect([validate("a"), validate("b")]).toEqual([true, false]);
+});
+
 describe("identical schemas in several flows (issue 13, item 22)", () => {
   const big = JSON.stringify(bigSchema({ events: 6 }));
   const withId = JSON.stringify({ ...bigSchema({ events: 6 }), $id: "https://example.com/webhooks.json" });

@@ -71,7 +71,9 @@ export class FlowCatalog {
         step: step.name,
         maxAttempts: step.retries + 1,
       })),
-      skipped: matched.skipped,
+      // The one-line reasons only: they are stored with the event and answered over HTTP, and every
+      // branch's errors of a large oneOf schema run to tens of kilobytes per event.
+      skipped: matched.skipped.map(({ flow, step, reason }) => ({ flow, step, reason })),
     };
   }
 }

@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { FlowConfigError } from "../core/errors.js";
 import { createAjv, isDraft2020, standaloneSource } from "./json-schema.js";
 import { findBranches, liveBranches, type PayloadValidator } from "./schema-branches.js";
-import { reachedSiblings, type SchemaDocument, VIRTUAL_FOLDER } from "./schema-documents.js";
+import { reachedSiblings, type SchemaDocument, VIRTUAL_FOLDER, virtualUrl } from "./schema-documents.js";
 import { loadValidator, storeValidator, validatorKey } from "./validator-cache.js";
 
 /** By path, while the file and its folder are unchanged. */
@@ -29,7 +29,7 @@ function parseSchema(path: string, text: string): Record<string, unknown> {
 
 /** The schema with a virtual file-URL `$id` when it has none, so relative `$ref`s between sibling files resolve. */
 function withFileId(schema: Record<string, unknown>, name: string): Record<string, unknown> {
-  return schema.$id === undefined ? { ...schema, $id: VIRTUAL_FOLDER + encodeURIComponent(name) } : schema;
+  return schema.$id === undefined ? { ...schema, $id: virtualUrl(name) } : schema;
 }
 
 /**

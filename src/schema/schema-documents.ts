@@ -2,13 +2,17 @@
 // a compiled validator depends on content only and is shared by every flow that holds the same files.
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 /**
  * The base every schema file without its own `$id` is compiled under (plus its file name). A fixed
  * folder, not the real one: the compiled code, and so its cache key, must not depend on where the flow
  * lives. Sibling refs resolve the same way, since all the files compiled together share one folder.
  */
-export const VIRTUAL_FOLDER = "file:///codex-flows/schemas/";
+export const VIRTUAL_FOLDER = pathToFileURL("/codex-flows/schemas/").href;
+
+/** A file's URL in the virtual folder, encoded as a real file URL would be (so `$ref`s resolve to it). */
+export const virtualUrl = (name: string): string => pathToFileURL(`/codex-flows/schemas/${name}`).href;
 
 /** A schema file as the compiler sees it: its name in the folder and its text. */
 export interface SchemaDocument {
@@ -34,7 +38,7 @@ function refsIn(value: unknown, found: string[] = []): string[] {
 /** The URL a document's relative refs resolve against: its own absolute `$id`, else its virtual file URL. */
 function baseOf(name: string, schema: unknown): string {
   const id = (schema as { $id?: unknown } | null)?.$id;
-  return typeof id === "string" && URL.canParse(id) ? id : VIRTUAL_FOLDER + encodeURIComponent(name);
+  return typeof id === "string" && URL.canParse(id) ? id : virtualUrl(name);
 }
 
 function parse(text: string): unknown {
@@ -72,7 +76,7 @@ export function reachedSiblings(path: string, text: string): SchemaDocument[] {
 
   let byId: Map<string, string> | undefined;
   const lookup = (url: string): string | undefined => {
-    const name = names.find((entry) => VIRTUAL_FOLDER + encodeURIComponent(entry) === url);
+    const name = names.find((entry) => virtualUrl(entry) === url);
     if (name) return name;
     byId ??= new Map(names.map((entry) => [documentPart(baseOf(entry, parse(textOf(entry)))), entry]));
     return byId.get(url);
