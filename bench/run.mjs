@@ -1,10 +1,13 @@
 // `npm run bench`: every benchmark, each a ratio against a baseline measured in the same run.
 import { benchBackend } from "./backend.mjs";
 import { benchCore } from "./core.mjs";
+import { benchSchemas } from "./schemas.mjs";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 30);
 console.log(`codex-flows benchmarks (${rounds} interleaved rounds, medians)`);
 // BENCH_ONLY=P5,P7 runs a subset (each benchmark file picks its own ids).
 const only = process.env.BENCH_ONLY?.split(",");
-if (!only || only.includes("P1") || only.includes("P2")) await benchCore(rounds);
-await benchBackend(rounds);
+const wanted = (...ids) => !only || ids.some((id) => only.includes(id));
+if (wanted("P1", "P2")) await benchCore(rounds);
+if (wanted("P3", "P4", "P5", "P7")) await benchBackend(rounds);
+if (wanted("P6")) await benchSchemas(rounds);

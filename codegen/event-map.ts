@@ -31,9 +31,10 @@ export function generateEventMap(cwd: string, flows: FlowDefinition[]): Generate
   flows.forEach((flow, index) => {
     const namespace = namespaces[index] as string;
     imports.push(`import type * as ${namespace} from ${JSON.stringify(importPath(from, flow.root))};`);
+    const names = stepTypeNames(flow);
     for (const step of flow.steps) {
       const members = payloads.get(step.trigger.type) ?? [];
-      const member = `${namespace}.${stepTypeNames(step.name).payload}`;
+      const member = `${namespace}.${names.get(step.name)?.payload}`;
       if (!members.includes(member)) members.push(member);
       payloads.set(step.trigger.type, members);
     }

@@ -1,11 +1,10 @@
 // One flow's generated file (flow.gen.ts): payload interfaces, the config type, and per-step event and context types.
-import { join, relative } from "node:path";
-import { FlowConfigError } from "../src/core/errors.js";
+import { join } from "node:path";
 import type { FlowDefinition } from "../src/core/types.js";
 import { payloadValidator } from "../src/schema/payload-schema.js";
 import { configSchema } from "./config-type.js";
-import { pascalCase } from "./names.js";
-import { compileTypes, declaredNames, fileRef } from "./payload-types.js";
+import { pascalCase, uniqueNames } from "./names.js";
+import { compileTypes, declaredNames, fileRef, OWNS } from "./payload-types.js";
 import { SchemaSource } from "./schema-source.js";
 
 export const FLOW_FILE = "flow.gen.ts";
@@ -16,61 +15,72 @@ export interface GeneratedFile {
   content: string;
 }
 
-/** The names flow.gen.ts gives one step's types; flows/flow-events.gen.ts refers to `payload`. */
-export function stepTypeNames(step: string): { payload: string; event: string; context: string } {
-  const base = pascalCase(step);
-  return { payload: `${base}Payload`, event: `${base}Event`, context: `${base}Context` };
+export interface StepTypeNames {
+  payload: string;
+  event: string;
+  context: string;
 }
 
-/** Names the file declares besides the schemas' own types; a schema title may not take one. */
-function ownNames(flow: FlowDefinition): Map<string, string> {
-  const owners = new Map<string, string>([
-    ["FlowEvent", "the FlowEvent import"],
-    ["RunContext", "the RunContext import"],
-    ["StepPayloads", "the step payload map"],
-    ["Config", "the config type"],
-  ]);
+/** Names every flow.gen.ts declares or imports, whatever its steps and schemas. */
+const FIXED_NAMES = ["FlowEvent", "RunContext", "StepPayloads", "Config"];
+const SUFFIXES = ["Payload", "Event", "Context"];
+/** Step bases whose names would be fixed ones: a step `flow` would declare `FlowEvent`, `run` `RunContext`. */
+const TAKEN_BASES = FIXED_NAMES.flatMap((name) =>
+  SUFFIXES.filter((suffix) => name.endsWith(suffix)).map((suffix) => name.slice(0, -suffix.length)),
+);
+
+/**
+ * The names flow.gen.ts gives each step's types, by step name; flows/flow-events.gen.ts refers to `payload`.
+ * `PascalCase(step)` plus `Payload`, `Event`, `Context`; two steps with the same PascalCase (`do-work`,
+ * `do_work`) get `DoWork` and `DoWork2`, in manifest order, and a step `flow` or `run` gets `Flow2`
+ * or `Run2` (`FlowEvent` and `RunContext` are the imported types), so the names never clash.
+ */
+export function stepTypeNames(flow: FlowDefinition): Map<string, StepTypeNames> {
+  const bases = uniqueNames(
+    flow.steps.map((step) => pascalCase(step.name)),
+    new Set(TAKEN_BASES),
+  );
+  return new Map(
+    flow.steps.map((step, index) => {
+      const base = bases[index] as string;
+      return [step.name, { payload: `${base}Payload`, event: `${base}Event`, context: `${base}Context` }];
+    }),
+  );
+}
+
+/** Names the file declares besides the schemas' own types. */
+function ownNames(names: Map<string, StepTypeNames>): Set<string> {
+  const own = new Set(FIXED_NAMES);
+  for (const step of names.values()) for (const name of Object.values(step)) own.add(name);
+  return own;
+}
+
+/** Each step's `<Step>Payload` name, and the schema file allowed to declare it (the step's own payload schema). */
+function payloadOwners(flow: FlowDefinition, names: Map<string, StepTypeNames>): Map<string, string> {
+  const owners = new Map<string, string>();
   for (const step of flow.steps) {
-    for (const name of Object.values(stepTypeNames(step.name))) {
-      const owner = owners.get(name);
-      if (owner) {
-        throw new FlowConfigError(`step "${step.name}" would get the type name ${name}, already used by ${owner}`, {
-          where: flow.manifestPath,
-          hint: "rename the step",
-        });
-      }
-      owners.set(name, `step "${step.name}"`);
-    }
+    if (step.trigger.schema) owners.set((names.get(step.name) as StepTypeNames).payload, step.trigger.schema);
   }
   return owners;
 }
 
-/** A schema title that clashes with a generated name is an error naming both, not a silent rename. */
-function checkClashes(flow: FlowDefinition, code: string, owners: Map<string, string>): void {
-  for (const name of declaredNames(code)) {
-    const owner = owners.get(name);
-    if (owner && name !== "StepPayloads") {
-      const schemas = flow.steps.flatMap((step) =>
-        step.trigger.schema ? [relative(flow.root, step.trigger.schema)] : [],
-      );
-      throw new FlowConfigError(`a payload schema declares the type ${name}, which is reserved for ${owner}`, {
-        where: flow.manifestPath,
-        hint: `give that schema (one of ${[...new Set(schemas)].join(", ")}) another "title"`,
-      });
-    }
-  }
-}
-
-function stepAliases(flow: FlowDefinition): string {
+/** Per step: the payload alias (unless the schema's own type already has its name), event and context types. */
+function stepAliases(flow: FlowDefinition, names: Map<string, StepTypeNames>, declared: Set<string>): string {
   return flow.steps
     .map((step) => {
-      const names = stepTypeNames(step.name);
+      const own = names.get(step.name) as StepTypeNames;
+      // A schema titled `GreetPayload` for step `greet` is that type already: declare it once.
+      const payload = declared.has(own.payload)
+        ? `/** Step "${step.name}": runs on "${step.trigger.type}" events; its payload type is ${own.payload}. */`
+        : [
+            `/** Step "${step.name}": runs on "${step.trigger.type}" events. */`,
+            `export type ${own.payload} = StepPayloads[${JSON.stringify(step.name)}];`,
+          ].join("\n");
       return [
-        `/** Step "${step.name}": runs on "${step.trigger.type}" events. */`,
-        `export type ${names.payload} = StepPayloads[${JSON.stringify(step.name)}];`,
-        `export type ${names.event} = FlowEvent<${names.payload}>;`,
-        `/** What step "${step.name}" reads on stdin: \`defineStep<${names.context}>(...)\`. */`,
-        `export type ${names.context} = RunContext<${names.event}, Config>;`,
+        payload,
+        `export type ${own.event} = FlowEvent<${own.payload}>;`,
+        `/** What step "${step.name}" reads on stdin: \`defineStep<${own.context}>(...)\`. */`,
+        `export type ${own.context} = RunContext<${own.event}, Config>;`,
       ].join("\n");
     })
     .join("\n\n");
@@ -81,7 +91,7 @@ function stepAliases(flow: FlowDefinition): string {
  * so a schema that cannot validate events cannot produce types either. Throws FlowConfigError naming the file.
  */
 export async function generateFlowFile(flow: FlowDefinition): Promise<GeneratedFile> {
-  const owners = ownNames(flow);
+  const names = stepTypeNames(flow);
   for (const step of flow.steps) if (step.trigger.schema) payloadValidator(step.trigger.schema);
 
   const source = new SchemaSource();
@@ -94,9 +104,11 @@ export async function generateFlowFile(flow: FlowDefinition): Promise<GeneratedF
     ),
     required: flow.steps.map((step) => step.name),
     additionalProperties: false,
+    [OWNS]: "StepPayloads",
   };
-  const payloadCode = await compileTypes(payloads, "StepPayloads", source, flow.manifestPath);
-  checkClashes(flow, payloadCode, owners);
+  const naming = { reserved: ownNames(names), owners: payloadOwners(flow, names) };
+  const payloadCode = await compileTypes(payloads, "StepPayloads", source, flow.manifestPath, naming);
+  const declared = new Set(declaredNames(payloadCode));
   const configCode = await compileTypes(configSchema(flow.name, flow.config), "Config", source, flow.manifestPath);
 
   const content = [
@@ -106,7 +118,7 @@ export async function generateFlowFile(flow: FlowDefinition): Promise<GeneratedF
     "",
     payloadCode,
     configCode,
-    `${stepAliases(flow)}\n`,
+    `${stepAliases(flow, names, declared)}\n`,
   ].join("\n");
   return { path: join(flow.root, FLOW_FILE), content };
 }

@@ -23,6 +23,8 @@ export interface CodegenOptions {
 export interface CodegenReport extends WriteOutcome {
   /** Flows and schemas that could not be generated, each naming its file; the others still are. */
   errors: DiscoveryProblem[];
+  /** Problems that did not stop generation: a step script that does not exist yet. */
+  warnings: DiscoveryProblem[];
 }
 
 function problemOf(error: unknown, fallbackPath: string): DiscoveryProblem {
@@ -36,14 +38,17 @@ function problemOf(error: unknown, fallbackPath: string): DiscoveryProblem {
 /** Flows hidden by a same-named `.codex/flows` copy still have scripts to type-check, so they get a file too. */
 function shadowedFlows(shadowed: { path: string }[]): FlowDefinition[] {
   return shadowed.flatMap((entry) => {
-    const loaded = loadFlow(dirname(entry.path), "flows");
+    const loaded = loadFlow(dirname(entry.path), "flows", { scriptsOptional: true });
     return loaded.ok ? [loaded.flow] : [];
   });
 }
 
 /** Generates everything for the project at `cwd`, flow by flow, so one bad schema leaves the others generated. */
-export async function generateAll(cwd: string): Promise<{ files: GeneratedFile[]; errors: DiscoveryProblem[] }> {
-  const discovery = discoverFlows(cwd);
+export async function generateAll(
+  cwd: string,
+): Promise<{ files: GeneratedFile[]; errors: DiscoveryProblem[]; warnings: DiscoveryProblem[] }> {
+  // Types come from manifests and schemas only; the scripts they type may not be written yet.
+  const discovery = discoverFlows(cwd, { scriptsOptional: true });
   const errors: DiscoveryProblem[] = [...discovery.errors];
   const files: GeneratedFile[] = [];
   for (const flow of [...discovery.flows, ...shadowedFlows(discovery.shadowed)]) {
@@ -62,11 +67,11 @@ export async function generateAll(cwd: string): Promise<{ files: GeneratedFile[]
       errors.push(problemOf(error, cwd));
     }
   }
-  return { files, errors };
+  return { files, errors, warnings: discovery.warnings ?? [] };
 }
 
 /** Generates and writes (or, with `check`, only compares) the project's generated files. */
 export async function codegen(options: CodegenOptions): Promise<CodegenReport> {
-  const { files, errors } = await generateAll(options.cwd);
-  return { ...applyFiles(files, options.check ?? false), errors };
+  const { files, errors, warnings } = await generateAll(options.cwd);
+  return { ...applyFiles(files, options.check ?? false), errors, warnings };
 }

@@ -43,9 +43,9 @@ export function propertyKey(key: string): string {
   return IDENTIFIER.test(key) ? key : JSON.stringify(key);
 }
 
-/** Unique names in order of first use: the second `x` becomes `x2`, and so on. */
-export function uniqueNames(names: string[]): string[] {
-  const used = new Set<string>();
+/** Unique names in order of first use: the second `x` becomes `x2`, and so on; `taken` are never given. */
+export function uniqueNames(names: string[], taken: Set<string> = new Set()): string[] {
+  const used = new Set<string>(taken);
   return names.map((name) => {
     let candidate = name;
     for (let n = 2; used.has(candidate); n += 1) candidate = `${name}${n}`;

@@ -5,6 +5,7 @@ import type { SchemaSource } from "./schema-source.js";
 
 /** The library pulls in prettier, which costs hundreds of milliseconds: load it on first use only. */
 let library: Promise<typeof import("json-schema-to-typescript")> | undefined;
+let utils: Promise<typeof import("json-schema-to-typescript/dist/src/utils.js")> | undefined;
 
 /**
  * Generation settings, fixed so the output depends on the schemas alone:
@@ -34,6 +35,37 @@ const OPTIONS = {
   },
 };
 
+/** Marks the schema allowed to take a reserved name (the StepPayloads root); the generator ignores `x-` keys. */
+export const OWNS = "x-codex-flows-owns";
+/** Set on every schema file's root by SchemaSource, so naming can tell a step's own payload schema. */
+export const FILE = "x-codex-flows-file";
+
+/**
+ * Names a flow.gen.ts declares itself (`reserved`), and for each step's `<Step>Payload` the schema file
+ * whose own type may take that name (`owners`): that type then is the step's payload, declared once.
+ */
+export interface Naming {
+  reserved: Set<string>;
+  owners: Map<string, string>;
+}
+
+/**
+ * The generator's `customName`: a schema type that would take a reserved name gets `Schema` appended
+ * (`Config` -> `ConfigSchema`), so a title can never clash with a generated name, by construction. The
+ * generator still numbers names two schemas share (`ConfigSchema1`). `toSafeString` is how it turns a
+ * title into a name, so the comparison sees the name it would really give.
+ */
+function customName(naming: Naming, toSafeString: (text: string) => string) {
+  return (schema: Record<string, unknown>, keyName: string | undefined): string | undefined => {
+    const natural = [schema.title, schema.$id, keyName].find((value) => typeof value === "string" && value !== "");
+    if (typeof natural !== "string") return undefined;
+    const name = toSafeString(natural);
+    if (!naming.reserved.has(name) || schema[OWNS] === name) return undefined;
+    if (naming.owners.get(name) !== undefined && naming.owners.get(name) === schema[FILE]) return undefined;
+    return `${name}Schema`;
+  };
+}
+
 /** A schema property that refers to a schema file, as the root of a combined compile. */
 export function fileRef(path: string): Record<string, unknown> {
   return { $ref: pathToFileURL(path).href };
@@ -48,12 +80,16 @@ export async function compileTypes(
   name: string,
   source: SchemaSource,
   where: string,
+  naming?: Naming,
 ): Promise<string> {
   library ??= import("json-schema-to-typescript");
+  utils ??= import("json-schema-to-typescript/dist/src/utils.js");
   const { compile } = await library;
+  const { toSafeString } = await utils;
   try {
     const output = await compile(schema, name, {
       ...OPTIONS,
+      ...(naming ? { customName: customName(naming, toSafeString) } : {}),
       $refOptions: { resolve: { http: false, file: false, flows: source.resolver() } },
     });
     return `${output.trimEnd()}\n`;

@@ -4,6 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { FlowConfigError } from "../src/core/errors.js";
 import { typeNameOfFile } from "./names.js";
+import { FILE } from "./payload-types.js";
 
 type Schema = Record<string, unknown>;
 
@@ -39,6 +40,13 @@ const SCHEMA_VALUES = [
 
 const isObject = (value: unknown): value is Schema =>
   typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Where a schema sits: the base its refs resolve against, its file's URL, and the folder's files by URL and `$id`. */
+interface Place {
+  base: string;
+  self: string;
+  ids: Map<string, string>;
+}
 
 /** The document part of a URL, which is what schema `$id`s name. */
 const documentOf = (url: URL): string => url.href.replace(/#.*$/, "");
@@ -87,9 +95,10 @@ export class SchemaSource {
     }
     if (!isObject(value)) throw new FlowConfigError("a schema file must hold a JSON object", { where: path });
     const base = typeof value.$id === "string" && URL.canParse(value.$id) ? value.$id : pathToFileURL(path).href;
-    const schema = this.prepare(value, base, this.idsIn(dirname(path)));
+    const schema = this.prepare(value, { base, self: pathToFileURL(path).href, ids: this.idsIn(dirname(path)) });
     // Named from the title, else from the file name (`release.schema.json` -> `Release`).
     if (typeof schema.title !== "string") schema.title = typeNameOfFile(basename(path));
+    schema[FILE] = path;
     return schema;
   }
 
@@ -117,25 +126,29 @@ export class SchemaSource {
    * - a schema with no type-giving keyword accepts any value, so it types as `unknown` (the library
    *   would type it as an object), and a bare `{"type": "object"}` allows any properties.
    */
-  private prepare(schema: Schema, base: string, ids: Map<string, string>): Schema {
+  private prepare(schema: Schema, at: Place): Schema {
+    const { base, self, ids } = at;
     const copy: Schema = { ...schema };
-    if (typeof copy.$ref === "string" && !copy.$ref.startsWith("#") && URL.canParse(copy.$ref, base)) {
+    if (typeof copy.$ref === "string" && copy.$ref.startsWith("#")) {
+      // A local pointer means this file, also when the file was reached through another one's `$ref`.
+      copy.$ref = self + copy.$ref;
+    } else if (typeof copy.$ref === "string" && URL.canParse(copy.$ref, base)) {
       const target = new URL(copy.$ref, base);
       const path = ids.get(documentOf(target));
       if (path) copy.$ref = pathToFileURL(path).href + target.hash;
     }
     for (const key of SCHEMA_MAPS) {
       if (isObject(copy[key])) {
-        const entries = Object.entries(copy[key]).map(([name, sub]) => [name, this.sub(sub, base, ids)]);
+        const entries = Object.entries(copy[key]).map(([name, sub]) => [name, this.sub(sub, at)]);
         copy[key] = Object.fromEntries(entries);
       }
     }
     for (const key of SCHEMA_LISTS) {
-      if (Array.isArray(copy[key])) copy[key] = copy[key].map((sub) => this.sub(sub, base, ids));
+      if (Array.isArray(copy[key])) copy[key] = copy[key].map((sub) => this.sub(sub, at));
     }
     for (const key of SCHEMA_VALUES) {
-      if (Array.isArray(copy[key])) copy[key] = copy[key].map((sub) => this.sub(sub, base, ids));
-      else if (copy[key] !== undefined) copy[key] = this.sub(copy[key], base, ids);
+      if (Array.isArray(copy[key])) copy[key] = copy[key].map((sub) => this.sub(sub, at));
+      else if (copy[key] !== undefined) copy[key] = this.sub(copy[key], at);
     }
     if (!TYPE_KEYWORDS.some((keyword) => keyword in copy)) copy.tsType = "unknown";
     const bareObject = !("properties" in copy || "patternProperties" in copy || "additionalProperties" in copy);
@@ -143,7 +156,7 @@ export class SchemaSource {
     return copy;
   }
 
-  private sub(value: unknown, base: string, ids: Map<string, string>): unknown {
-    return isObject(value) ? this.prepare(value, base, ids) : value;
+  private sub(value: unknown, at: Place): unknown {
+    return isObject(value) ? this.prepare(value, at) : value;
   }
 }

@@ -54,16 +54,26 @@ cli
   .command("fire", "Run every step that matches an event, then the events they chain")
   .option("--event <file>", "Event JSON file, or - for stdin")
   .option("--dry-run", "Show what would run, and why the other steps would not")
+  .option("--verbose", "With each rejected payload's one-line reason, list every schema error")
   .option("--concurrency <n>", "Steps running at once", { default: 4 })
   .option("--max-depth <n>", "How many chained `next` hops are allowed", { default: 8 })
   .action(
-    async (flags: GlobalFlags & { event?: string; dryRun?: boolean; concurrency?: unknown; maxDepth?: unknown }) => {
+    async (
+      flags: GlobalFlags & {
+        event?: string;
+        dryRun?: boolean;
+        verbose?: boolean;
+        concurrency?: unknown;
+        maxDepth?: unknown;
+      },
+    ) => {
       const { fireCommand } = await import("./cli/fire.js");
       process.exitCode = await fireCommand({
         cwd: projectDir(flags),
         event: requireEvent(flags.event),
         json: flags.json,
         dryRun: flags.dryRun,
+        verbose: flags.verbose,
         concurrency: positiveInt(flags.concurrency, "concurrency", 4),
         maxDepth: positiveInt(flags.maxDepth, "max-depth", 8),
       });

@@ -27,6 +27,7 @@ export {
 export { findResultLine, parseResultLine, RESULT_PREFIX, resultFromOutput } from "./runner/result.js";
 export {
   defineRunner,
+  type Environment,
   type OutputSink,
   type OutputStream,
   type Runner,

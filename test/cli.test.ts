@@ -86,8 +86,14 @@ describe("schema matching reasons", () => {
         flow: "release-07",
         step: "main",
         reason: 'payload invalid at /version: must match pattern "^\\d+\\.\\d+\\.\\d+$"',
+        errors: ['/version: must match pattern "^\\d+\\.\\d+\\.\\d+$"'],
       },
-      { flow: "release-2020", step: "main", reason: "payload invalid at /assets/0/name: must be string" },
+      {
+        flow: "release-2020",
+        step: "main",
+        reason: "payload invalid at /assets/0/name: must be string",
+        errors: ["/assets/0/name: must be string"],
+      },
     ]);
     expect(report.errors).toHaveLength(1);
   });

@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { expect, test } from "vitest";
-import { copyFixture, ROOT, runProcess, writeFiles } from "./helpers.js";
+import { bigSchema } from "../bench/big-schema.mjs";
+import { copyFixture, ROOT, runCli, runProcess, tempDir, writeFiles } from "./helpers.js";
 
 const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
 
@@ -123,4 +124,119 @@ test("generated types compile with their step scripts, and misuse fails tsc with
     `Argument of type '"upstream.relaese"' is not assignable to parameter of type '"upstream.release" | "audit.requested"'`,
   );
   expect(messages).toContain(`Type '"loud"' is not assignable to type 'Severity'`);
+}, 120_000);
+
+/** tsc errors in `dir`'s own files, as `file(line): TSxxxx`. */
+function ownErrors(dir: string, output: string): string[] {
+  return [...output.matchAll(/^(.+?)\((\d+),\d+\): error (TS\d+): (.*)$/gm)]
+    .filter(([, file]) => !relative(dir, file as string).startsWith(".."))
+    .map(([, file, line, code]) => `${relative(dir, file as string)}(${line}): ${code}`);
+}
+
+test("a cross-file $ref into a large schema whose target uses local pointers gives usable types (issue 13, item 21)", async () => {
+  const dir = writeFiles(tempDir(), {
+    "flows/hooks/flow.toml": [
+      'name = "hooks"',
+      "[[steps]]",
+      'name = "on-issue"',
+      'runner = "bun"',
+      'script = "exec/on-issue.ts"',
+      "[steps.trigger]",
+      'type = "github.issues"',
+      'schema = "schemas/issue.schema.json"',
+    ].join("\n"),
+    // 337 definitions; e3_event is {"oneOf": [{"$ref": "#/definitions/e3$a0"}, ...]}, one branch per action.
+    "flows/hooks/schemas/big.schema.json": JSON.stringify(bigSchema()),
+    "flows/hooks/schemas/issue.schema.json": JSON.stringify({ $ref: "big.schema.json#/definitions/e3_event" }),
+  });
+  const run = await runCli(["codegen", "--cwd", dir]);
+  expect(run.stderr).not.toContain("error");
+  expect(run.code).toBe(0);
+
+  writeFiles(dir, {
+    "tsconfig.json": tsconfig(),
+    "flows/hooks/exec/on-issue.ts": `
+      import { defineStep } from "codex-flows/step";
+      import type { OnIssueContext } from "../flow.gen.js";
+      await defineStep<OnIssueContext>((ctx) => {
+        const payload = ctx.flow.event.payload;
+        const title: string = payload.e3.title;
+        const login: string | undefined = payload.sender.login;
+        const changed = payload.action === "a0" ? payload.changes?.title?.from : undefined;
+        const typo = payload.e3.headline; // TS2339
+        const wrong: number = payload.repository.node_id; // TS2322
+        if (payload.action === "a1") console.log(payload.changes); // TS2339
+        const action: "a9" = payload.action; // TS2322
+        return { status: "completed", message: [title, login, changed, typo, wrong, action].join(" ") };
+      });
+    `,
+  });
+  const output = await runTsc(dir);
+  expect(ownErrors(dir, output), output).toEqual([
+    "flows/hooks/exec/on-issue.ts(9): TS2339",
+    "flows/hooks/exec/on-issue.ts(10): TS2322",
+    "flows/hooks/exec/on-issue.ts(11): TS2339",
+    "flows/hooks/exec/on-issue.ts(12): TS2322",
+  ]);
+}, 120_000);
+
+test("natural names and renamed clashes compile, and a typo against them fails tsc (issue 13, item 2)", async () => {
+  const dir = writeFiles(tempDir(), {
+    "flows/my-flow/flow.toml": [
+      'name = "my-flow"',
+      "[config]",
+      'greeting = "hi"',
+      ...[
+        ["greet", "greet.schema.json"],
+        ["wave", "wave.schema.json"],
+      ].flatMap(([step, schema]) => [
+        "[[steps]]",
+        `name = "${step}"`,
+        'runner = "bun"',
+        `script = "exec/${step}.ts"`,
+        "[steps.trigger]",
+        `type = "${step}.event"`,
+        `schema = "schemas/${schema}"`,
+      ]),
+    ].join("\n"),
+    "flows/my-flow/schemas/greet.schema.json": JSON.stringify({
+      title: "GreetPayload",
+      type: "object",
+      required: ["name"],
+      properties: {
+        name: { type: "string" },
+        config: { title: "Config", type: "object", properties: { n: { type: "number" } } },
+      },
+    }),
+    "flows/my-flow/schemas/wave.schema.json": JSON.stringify({
+      title: "GreetPayload",
+      type: "object",
+      required: ["hand"],
+      properties: { hand: { enum: ["left", "right"] } },
+    }),
+  });
+  expect((await runCli(["codegen", "--cwd", dir])).code).toBe(0);
+  writeFiles(dir, {
+    "tsconfig.json": tsconfig(),
+    "flows/my-flow/exec/greet.ts": `
+      import { defineStep } from "codex-flows/step";
+      import type { GreetContext, GreetPayload, WavePayload } from "../flow.gen.js";
+      import type { FlowEventMap } from "../../flow-events.gen.js";
+      await defineStep<GreetContext>((ctx) => {
+        const payload: GreetPayload = ctx.flow.event.payload;
+        const n: number | undefined = payload.config?.n;
+        const greeting: string = ctx.flow.config.greeting;
+        const hand: WavePayload["hand"] = "left";
+        const event: FlowEventMap["wave.event"] = { hand };
+        const typo = payload.nmae; // TS2339
+        const bad: FlowEventMap["greet.event"] = { name: 1 }; // TS2322
+        return { status: "completed", message: [payload.name, n, greeting, event.hand, typo, bad].join(" ") };
+      });
+    `,
+  });
+  const output = await runTsc(dir);
+  expect(ownErrors(dir, output), output).toEqual([
+    "flows/my-flow/exec/greet.ts(11): TS2339",
+    "flows/my-flow/exec/greet.ts(12): TS2322",
+  ]);
 }, 120_000);

@@ -105,20 +105,18 @@ describe("bad schemas", () => {
       ...withSchema(flow("bad-json", '{ "type": "object", ')),
       ...withSchema(flow("bad-ref", JSON.stringify({ properties: { a: { $ref: "missing.schema.json" } } }))),
       ...withSchema(flow("not-schema", JSON.stringify({ type: "thing" }))),
-      ...withSchema(flow("clash", JSON.stringify({ title: "Config", type: "object" }))),
     });
     const run = await runCli(["codegen", "--cwd", dir]);
     expect(run.code).toBe(2);
     const errors = run.stderr.split("\n").filter((line) => line.startsWith("error: "));
-    expect(errors).toHaveLength(4);
+    expect(errors).toHaveLength(3);
     expect(errors[0]).toMatch(/^error: flows\/bad-json\/schemas\/payload\.schema\.json: schema is not valid JSON/);
     expect(errors[1]).toMatch(/^error: flows\/bad-ref\/schemas\/payload\.schema\.json: .*missing\.schema\.json/);
-    expect(errors[2]).toMatch(/^error: flows\/clash\/flow\.toml: a payload schema declares the type Config/);
-    expect(errors[3]).toMatch(/^error: flows\/not-schema\/schemas\/payload\.schema\.json: invalid JSON Schema/);
+    expect(errors[2]).toMatch(/^error: flows\/not-schema\/schemas\/payload\.schema\.json: invalid JSON Schema/);
 
     expect(run.stdout).toContain("wrote flows/good/flow.gen.ts");
     expect(read(dir, "flows/good/flow.gen.ts")).toContain("export interface Payload {\n  ok?: boolean;\n}");
-    for (const name of ["bad-json", "bad-ref", "not-schema", "clash"]) {
+    for (const name of ["bad-json", "bad-ref", "not-schema"]) {
       expect(existsSync(join(dir, `flows/${name}/flow.gen.ts`)), name).toBe(false);
     }
     // The event map depends on manifests only, so it still lists every flow.
@@ -126,6 +124,119 @@ describe("bad schemas", () => {
 
     const check = await runCli(["codegen", "--check", "--cwd", dir]);
     expect(check.code).toBe(2);
+  });
+});
+
+describe("names (issue 13, item 2): a title may equal any generated name; nothing is refused", () => {
+  /** Two flows whose names give the same namespace, two steps whose names give the same type names. */
+  function project(): string {
+    const manifest = (name: string) =>
+      [
+        `name = "${name}"`,
+        "[config]",
+        'greeting = "hi"',
+        ...[
+          ["greet", "greet.event", "greet.schema.json"],
+          ["do-work", "work.event", "config.schema.json"],
+          ["do_work", "work.event", "wave.schema.json"],
+        ].flatMap(([step, type, schema]) => [
+          "[[steps]]",
+          `name = "${step}"`,
+          'runner = "bun"',
+          `script = "exec/${step}.ts"`,
+          "[steps.trigger]",
+          `type = "${type}"`,
+          `schema = "schemas/${schema}"`,
+        ]),
+        // Steps whose own names would be the imported FlowEvent and RunContext.
+        ...["flow", "run"].flatMap((step) => [
+          "[[steps]]",
+          `name = "${step}"`,
+          'runner = "bun"',
+          `script = "exec/${step}.ts"`,
+          "[steps.trigger]",
+          'type = "other.event"',
+        ]),
+      ].join("\n");
+    const schemas = {
+      // The natural name: the step's own payload alias.
+      "greet.schema.json": {
+        title: "GreetPayload",
+        type: "object",
+        required: ["name"],
+        properties: { name: { type: "string" }, context: { title: "GreetContext", type: "object" } },
+      },
+      "config.schema.json": {
+        title: "Config",
+        type: "object",
+        properties: { event: { title: "FlowEvent", type: "string" }, all: { title: "StepPayloads", type: "boolean" } },
+      },
+      // Another step's payload alias.
+      "wave.schema.json": { title: "GreetPayload", type: "object", properties: { wave: { type: "number" } } },
+    };
+    const files: Record<string, string> = {};
+    for (const flow of ["my-flow", "my_flow"]) {
+      files[`flows/${flow}/flow.toml`] = manifest(flow);
+      for (const [name, schema] of Object.entries(schemas)) {
+        files[`flows/${flow}/schemas/${name}`] = JSON.stringify(schema);
+      }
+    }
+    return writeFiles(tempDir(), files);
+  }
+
+  test("the step's own alias is declared once; every other clash gets a distinct name", async () => {
+    const dir = project();
+    const run = await runCli(["codegen", "--cwd", dir]);
+    expect(run.stderr.split("\n").filter((line) => line.startsWith("error"))).toEqual([]);
+    expect(run.code).toBe(0);
+    const code = read(dir, "flows/my-flow/flow.gen.ts");
+    const declared = [...code.matchAll(/^export (?:interface|type) (\w+)/gm)].map((match) => match[1]);
+    expect(new Set(declared).size).toBe(declared.length);
+    expect(code).toContain("  greet: GreetPayload;\n");
+    expect(code).toContain("export interface GreetPayload {\n  name: string;\n  context?: GreetContextSchema;");
+    expect(code).not.toContain('export type GreetPayload = StepPayloads["greet"]');
+    expect(code).toContain("export type GreetEvent = FlowEvent<GreetPayload>;");
+    expect(code).toContain('  "do-work": ConfigSchema;\n  do_work: GreetPayloadSchema;\n');
+    expect(code).toContain("export type FlowEventSchema = string;");
+    expect(code).toContain("export type StepPayloadsSchema = boolean;");
+    expect(code).toContain("export interface Config {\n  greeting: string;\n}");
+    expect(code).toContain('export type DoWorkPayload = StepPayloads["do-work"];');
+    expect(code).toContain('export type DoWork2Payload = StepPayloads["do_work"];');
+    expect(code).toContain("export type Flow2Event = FlowEvent<Flow2Payload>;");
+    expect(code).toContain("export type Run2Context = RunContext<Run2Event, Config>;");
+    expect(read(dir, "flows/flow-events.gen.ts")).toContain(
+      '"greet.event": myFlow.GreetPayload | myFlow2.GreetPayload;',
+    );
+  });
+});
+
+describe("scripts (issue 13, item 3): codegen needs manifests and schemas only", () => {
+  test("a step script that does not exist yet is a warning; every file, the event map too, is written", async () => {
+    const dir = writeFiles(tempDir(), {
+      "flows/hello/flow.toml": `${oneStepManifest("hello", "greet", "hello.greet")}schema = "schemas/greeting.schema.json"\n`,
+      "flows/hello/schemas/greeting.schema.json": JSON.stringify({
+        type: "object",
+        required: ["name"],
+        properties: { name: { type: "string" } },
+      }),
+    });
+    const run = await runCli(["codegen", "--cwd", dir]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      'warning: flows/hello/flow.toml: steps[0].script: script "exec/greet.ts" does not exist',
+    );
+    expect(read(dir, "flows/hello/flow.gen.ts")).toContain(
+      "export type GreetContext = RunContext<GreetEvent, Config>;",
+    );
+    expect(read(dir, "flows/flow-events.gen.ts")).toContain('"hello.greet": hello.GreetPayload;');
+    expect((await runCli(["codegen", "--check", "--cwd", dir])).code).toBe(0);
+    const json = jsonOf<{ ok: boolean; warnings: { field: string }[] }>(
+      await runCli(["codegen", "--check", "--json", "--cwd", dir]),
+    );
+    expect(json.ok).toBe(true);
+    expect(json.warnings.map((warning) => warning.field)).toEqual(["steps[0].script"]);
+    // Everything else still needs the script.
+    expect((await runCli(["check", "--cwd", dir])).code).toBe(2);
   });
 });
 

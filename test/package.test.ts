@@ -1,25 +1,96 @@
-// The published artifact: `npm pack`, install the tarball into an empty project, run the CLI from there.
+// The published artifact: `npm pack`, install the tarball into a fresh `npm init -y` project (CommonJS),
+// run the CLI from there, and type-check a typed step script with the TypeScript npm installs by default.
 import { execFile } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect, test } from "vitest";
-import { FIXTURES, ROOT, tempDir, writeFiles } from "./helpers.js";
+import { FIXTURES, ROOT, runProcess, tempDir, writeFiles } from "./helpers.js";
 
 const exec = promisify(execFile);
 
+/** The tsconfig docs/codegen.md recommends, taken from the page, so the page cannot drift from what works. */
+function documentedTsconfig(): string {
+  const page = readFileSync(join(ROOT, "docs", "codegen.md"), "utf8");
+  const section = page.slice(page.indexOf("## Setting up a project"));
+  const block = /```json\n([\s\S]*?)```/.exec(section)?.[1];
+  expect(block, "docs/codegen.md has a tsconfig.json block under 'Setting up a project'").toBeDefined();
+  JSON.parse(block as string); // it must be valid JSON as printed
+  return block as string;
+}
+
+const FLOW = {
+  "flows/hello/flow.toml": [
+    'name = "hello"',
+    "[config]",
+    'greeting = "Hello"',
+    "[[steps]]",
+    'name = "greet"',
+    'runner = "bun"',
+    'script = "exec/greet.ts"',
+    "[steps.trigger]",
+    'type = "hello.greet"',
+    'schema = "schemas/greeting.schema.json"',
+  ].join("\n"),
+  "flows/hello/schemas/greeting.schema.json": JSON.stringify({
+    type: "object",
+    required: ["name"],
+    properties: { name: { type: "string" }, excited: { type: "boolean" } },
+  }),
+};
+
+/** The README's step script, and one with a typo that tsc must catch (and nothing else). */
+const SCRIPTS = {
+  "flows/hello/exec/greet.ts": `import { configValue, defineStep } from "codex-flows/step";
+import type { GreetContext } from "../flow.gen.js";
+
+await defineStep<GreetContext>((ctx) => {
+  const { name, excited } = ctx.flow.event.payload;
+  const greeting = \`\${configValue(ctx, "greeting", "Hello")}, \${name}\${excited ? "!" : "."}\`;
+  return { status: "completed", message: greeting };
+});
+`,
+  "flows/hello/exec/typo.ts": `import { defineStep } from "codex-flows/step";
+import type { GreetContext } from "../flow.gen.js";
+
+await defineStep<GreetContext>((ctx) => ({ status: "completed", message: ctx.flow.event.payload.nmae }));
+`,
+  // The library and runner API, as an ES module file in the CommonJS project.
+  "flows/api.mts": `import { createFire, defineRunner, type Runner } from "codex-flows";
+import type { FlowEventMap } from "./flow-events.gen.js";
+
+const fire = createFire<FlowEventMap>({ cwd: "." });
+await fire("hello.greet", { name: "you", excited: true });
+export const runner: Runner = defineRunner({
+  name: "echo",
+  async run(invocation, io) {
+    const home: string | undefined = invocation.env.HOME;
+    io.output("stdout", home ?? "");
+    return { stdout: "", stderr: "", exitCode: 0, exitSignal: null };
+  },
+});
+`,
+};
+
+/** tsc's `file(line,col): error TSxxxx` lines, as `file: TSxxxx`. */
+const tscErrors = (output: string) =>
+  [...output.matchAll(/^(\S+?)\(\d+,\d+\): error (TS\d+)/gm)].map(([, file, code]) => `${file}: ${code}`);
+
 test("the packed tarball installs into an empty project and its CLI and API work there", {
-  timeout: 300_000,
+  timeout: 600_000,
 }, async () => {
   const packDir = tempDir("codex-flows-pack-");
   await exec("npm", ["pack", "--pack-destination", packDir], { cwd: ROOT });
   const tarball = readdirSync(packDir).find((name) => name.endsWith(".tgz"));
   expect(tarball).toMatch(/^codex-flows-\d+\.\d+\.\d+\.tgz$/);
 
-  const project = writeFiles(tempDir("codex-flows-consumer-"), {
-    "package.json": JSON.stringify({ name: "consumer", version: "1.0.0", private: true, type: "module" }),
+  // `npm init -y`: a CommonJS project, as most fresh projects are.
+  const project = tempDir("codex-flows-consumer-");
+  await exec("npm", ["init", "-y"], { cwd: project });
+  // `typescript` unpinned: whatever version npm gives a new project today.
+  await exec("npm", ["install", "--no-audit", "--no-fund", join(packDir, String(tarball)), "typescript"], {
+    cwd: project,
   });
-  await exec("npm", ["install", "--no-audit", "--no-fund", join(packDir, String(tarball))], { cwd: project });
 
   const version = await exec("npx", ["codex-flows", "--version"], { cwd: project });
   expect(version.stdout).toMatch(/codex-flows\/\d+\.\d+\.\d+/);
@@ -43,4 +114,32 @@ test("the packed tarball installs into an empty project and its CLI and API work
     { cwd: project },
   );
   expect(api.stdout.trim()).toBe("function function");
+
+  // Typed flows, in the natural order: manifest and schema, codegen, then the script (issue 13, items 3, 4).
+  writeFiles(project, FLOW);
+  const generated = await exec("npx", ["codex-flows", "codegen"], { cwd: project });
+  expect(generated.stdout).toContain("wrote flows/hello/flow.gen.ts");
+  writeFiles(project, { ...SCRIPTS, "tsconfig.json": documentedTsconfig() });
+
+  const npmTsc = join(project, "node_modules", "typescript", "bin", "tsc");
+  const compilers = {
+    "npm's default": npmTsc,
+    "the repository's": join(ROOT, "node_modules", "typescript", "bin", "tsc"),
+  };
+  for (const [which, tsc] of Object.entries(compilers)) {
+    const version = await runProcess(process.execPath, [tsc, "--version"], { cwd: project });
+    const run = await runProcess(process.execPath, [tsc, "-p", ".", "--pretty", "false"], { cwd: project });
+    expect(tscErrors(run.stdout + run.stderr), `${which} ${version.stdout}${run.stdout}`).toEqual([
+      "flows/hello/exec/typo.ts: TS2339",
+    ]);
+  }
+
+  // What `tsc --init` writes ("module": "nodenext", "types": []), with flows/ marked as ES modules.
+  renameSync(join(project, "tsconfig.json"), join(project, "tsconfig.docs.json"));
+  await runProcess(process.execPath, [npmTsc, "--init"], { cwd: project });
+  writeFiles(project, { "flows/package.json": JSON.stringify({ type: "module" }) });
+  const init = await runProcess(process.execPath, [npmTsc, "-p", ".", "--noEmit", "--pretty", "false"], {
+    cwd: project,
+  });
+  expect(tscErrors(init.stdout + init.stderr), init.stdout).toEqual(["flows/hello/exec/typo.ts: TS2339"]);
 });

@@ -4,7 +4,8 @@ import { execFile } from "node:child_process";
 import { readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { bigPayload, bigSchema } from "../bench/big-schema.mjs";
 import { ROOT, runCli, tempDir, writeEvent, writeFiles } from "./helpers.js";
 
 const exec = promisify(execFile);
@@ -82,4 +83,74 @@ test("in one long-lived process, a change to a $ref'd sibling schema is picked u
   writeFileSync(join(dir, "common.schema.json"), JSON.stringify({ enum: ["a", "b", "c"] }));
   utimesSync(join(dir, "common.schema.json"), new Date(), new Date(Date.now() + 5_000));
   expect(payloadValidator(join(dir, "main.schema.json"))("c")).toBe(true);
+});
+
+test("sibling refs resolve whatever characters the file names hold, and only reached files count", async () => {
+  const { payloadValidator } = await import("../src/schema/payload-schema.js");
+  const dir = writeFiles(tempDir(), {
+    "main.schema.json": JSON.stringify({ $ref: "odd$name (1).schema.json#/definitions/v" }),
+    "odd$name (1).schema.json": JSON.stringify({ definitions: { v: { enum: ["a"] } } }),
+    "broken.json": "{ not json",
+  });
+  const validate = payloadValidator(join(dir, "main.schema.json"));
+  expect([validate("a"), validate("b")]).toEqual([true, false]);
+});
+
+describe("identical schemas in several flows (issue 13, item 22)", () => {
+  const big = JSON.stringify(bigSchema({ events: 6 }));
+  const withId = JSON.stringify({ ...bigSchema({ events: 6 }), $id: "https://example.com/webhooks.json" });
+
+  /** Flows whose schemas folders hold the same big schema and wrapper, next to a sibling that differs. */
+  function flows(count: number, files: Record<string, string>): string {
+    const all: Record<string, string> = {};
+    for (let n = 0; n < count; n += 1) {
+      all[`flows/f${n}/flow.toml`] =
+        `name = "f${n}"\n[[steps]]\nname = "main"\nrunner = "bun"\nscript = "main.ts"\n` +
+        '[steps.trigger]\ntype = "github.e1"\nschema = "schemas/event.schema.json"\n';
+      all[`flows/f${n}/main.ts`] = 'console.log("FLOW_RESULT " + JSON.stringify({ status: "completed" }));\n';
+      all[`flows/f${n}/schemas/notes.json`] = JSON.stringify({ flow: n });
+      for (const [name, text] of Object.entries(files)) all[`flows/f${n}/schemas/${name}`] = text;
+    }
+    return writeFiles(tempDir(), all);
+  }
+
+  test("in one process, the same content in different folders is compiled once, by file name and by $id", async () => {
+    const { payloadValidator } = await import("../src/schema/payload-schema.js");
+    const byName = flows(3, {
+      "big.schema.json": big,
+      "event.schema.json": JSON.stringify({ $ref: "big.schema.json#/definitions/e1_event" }),
+    });
+    const byId = flows(2, {
+      "webhooks.schema.json": withId,
+      "event.schema.json": JSON.stringify({ $ref: "https://example.com/webhooks.json#/definitions/e1_event" }),
+    });
+    for (const dir of [byName, byId]) {
+      const validators = readdirSync(join(dir, "flows")).map((flow) =>
+        payloadValidator(join(dir, "flows", flow, "schemas/event.schema.json")),
+      );
+      for (const validate of validators) expect(validate).toBe(validators[0]);
+      expect(validators[0]?.(bigPayload(1, 2, { fields: 24 }))).toBe(true);
+      expect(validators[0]?.({ ...bigPayload(1, 2), sender: 1 })).toBe(false);
+    }
+  });
+
+  test("a cold check stores one validator for all of them, and every flow reads it back", async () => {
+    const cacheDir = tempDir();
+    const dir = flows(4, {
+      "big.schema.json": big,
+      "event.schema.json": JSON.stringify({ $ref: "big.schema.json#/definitions/e1_event" }),
+    });
+    const check = await runCli(["check", "--cwd", dir], { env: { CODEX_FLOWS_CACHE_DIR: cacheDir } });
+    expect(check.stdout).toContain("ok: 4 flow(s), 4 step(s) checked");
+    const files = cached(cacheDir);
+    expect(files).toHaveLength(1);
+
+    // Proof every flow uses the one entry: make it accept anything, and an invalid payload matches all four.
+    writeFileSync(join(cacheDir, "validators", String(files[0])), "module.exports = () => true;");
+    const event = writeEvent(tempDir(), { id: "c", type: "github.e1", payload: { action: "nope" } });
+    const result = await runCli(["fire", "--dry-run", "--json", "--cwd", dir, "--event", event], {
+      env: { CODEX_FLOWS_CACHE_DIR: cacheDir },
+    });
+    expect((JSON.parse(result.stdout) as { wouldRun: unknown[] }).wouldRun).toHaveLength(4);
+  });
 });

@@ -20,6 +20,7 @@ export function codegenExitCode(report: CodegenReport): number {
 
 function printReport(cwd: string, report: CodegenReport, check: boolean): void {
   for (const problem of report.errors) console.error(`error: ${formatProblem(cwd, problem)}`);
+  for (const problem of report.warnings) console.error(`warning: ${formatProblem(cwd, problem)}`);
   for (const path of report.written) console.log(`wrote ${shortPath(cwd, path)}`);
   for (const path of report.stale) {
     console.log(`stale: ${shortPath(cwd, path)} differs from what codegen generates (run \`codex-flows codegen\`)`);
@@ -47,10 +48,14 @@ export function registerCodegen(cli: CAC): void {
       const report = await codegen({ cwd, check: flags.check });
       if (flags.json) {
         const rel = (paths: string[]) => paths.map((path) => relative(cwd, path));
-        const { written, stale, unchanged, errors } = report;
+        const { written, stale, unchanged, errors, warnings } = report;
         const ok = codegenExitCode(report) === EXIT_OK;
         console.log(
-          JSON.stringify({ ok, written: rel(written), stale: rel(stale), unchanged: rel(unchanged), errors }, null, 2),
+          JSON.stringify(
+            { ok, written: rel(written), stale: rel(stale), unchanged: rel(unchanged), errors, warnings },
+            null,
+            2,
+          ),
         );
       } else {
         printReport(cwd, report, flags.check ?? false);

@@ -13,6 +13,8 @@ export interface FireCommandOptions {
   event: string;
   json?: boolean;
   dryRun?: boolean;
+  /** Every schema error of a rejected payload, not only the one-line reason. */
+  verbose?: boolean;
   concurrency: number;
   maxDepth: number;
 }
@@ -31,7 +33,7 @@ export async function fireCommand(options: FireCommandOptions): Promise<number> 
     } else {
       console.log(`event ${event.id} (${event.type}): ${wouldRun.length} step(s) would run`);
       for (const run of wouldRun) console.log(`>> ${run.flow}/${run.step} would run`);
-      for (const skip of matched.skipped) console.log(formatSkip(skip));
+      for (const skip of matched.skipped) console.log(formatSkip(skip, options.verbose));
       for (const error of errors) console.log(`error: ${error.message}`);
     }
     return exitCodeFor([], errors.length + discovery.errors.length);
@@ -59,7 +61,7 @@ export async function fireCommand(options: FireCommandOptions): Promise<number> 
   } else {
     if (report.runs.length === 0) console.log(`event ${event.id} (${event.type}): no step matched`);
     // Non-matches of the fired event explain why something did not run; chained events' would be noise.
-    for (const skip of report.skipped) if (skip.eventId === event.id) console.log(formatSkip(skip));
+    for (const skip of report.skipped) if (skip.eventId === event.id) console.log(formatSkip(skip, options.verbose));
     for (const error of report.errors) console.log(`error: ${error.where ? `${error.where}: ` : ""}${error.message}`);
   }
   // A broken flow might have been one this event was meant for: the healthy ones ran, but exit 2 says

@@ -30,8 +30,15 @@ export function formatRun(run: StepRun): string {
   return `${MARKS[run.status]} ${run.flow}/${run.step} ${run.status} in ${run.durationMs} ms${chained}${message}`;
 }
 
-export function formatSkip(skip: SkippedStep): string {
-  return `   ${skip.flow}/${skip.step} not run: ${skip.reason}`;
+/** One line per skipped step; with `verbose`, every schema error of an invalid payload under it. */
+export function formatSkip(skip: SkippedStep, verbose = false): string {
+  const line = `   ${skip.flow}/${skip.step} not run: ${skip.reason}`;
+  if (!verbose || !skip.errors || skip.errors.length === 0) return line;
+  return [
+    line,
+    `      all ${skip.errors.length} schema error(s):`,
+    ...skip.errors.map((error) => `        ${error}`),
+  ].join("\n");
 }
 
 /** Discovery errors as warning lines for commands that go on with the healthy flows. */

@@ -117,5 +117,8 @@ export interface StepRun {
 export interface SkippedStep {
   flow: string;
   step: string;
+  /** One line: for an invalid payload its first few errors (of the fitting `oneOf` branch) and a count. */
   reason: string;
+  /** Every schema error of an invalid payload, `"/path: message"` each (`fire --verbose`, `--json`). */
+  errors?: string[];
 }

@@ -2,7 +2,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { DiscoveryProblem, FlowDefinition, FlowSource, ShadowedFlow } from "../core/types.js";
-import { loadFlow, MANIFEST_FILE } from "./manifest.js";
+import { type LoadOptions, loadFlow, MANIFEST_FILE } from "./manifest.js";
 import { BUILTIN_RUNNERS, runnerExists, runnerPackage } from "./runner-registry.js";
 
 export const FLOW_SOURCES: readonly FlowSource[] = [".codex/flows", "flows"];
@@ -13,6 +13,8 @@ export interface Discovery {
   /** Flows left out, with the file and field at fault. */
   errors: DiscoveryProblem[];
   shadowed: ShadowedFlow[];
+  /** Problems that did not leave a flow out (a missing script, when loading with `scriptsOptional`). */
+  warnings?: DiscoveryProblem[];
 }
 
 /**
@@ -55,7 +57,7 @@ function runnerProblems(flow: FlowDefinition): DiscoveryProblem[] {
 }
 
 /** Finds every flow under `cwd`. Never throws for a bad flow: it becomes an entry in `errors`. */
-export function discoverFlows(cwd: string = process.cwd()): Discovery {
+export function discoverFlows(cwd: string = process.cwd(), options: LoadOptions = {}): Discovery {
   const project = resolve(cwd);
   const byName = new Map<string, FlowDefinition>();
   // Broken `.codex/flows` copies still take precedence: running the `flows/` copy they were installed
@@ -65,7 +67,8 @@ export function discoverFlows(cwd: string = process.cwd()): Discovery {
 
   for (const source of FLOW_SOURCES) {
     for (const root of flowFolders(join(project, source))) {
-      const loaded = loadFlow(root, source);
+      const loaded = loadFlow(root, source, options);
+      if (loaded.ok && loaded.warnings) discovery.warnings = [...(discovery.warnings ?? []), ...loaded.warnings];
       const problems = loaded.ok ? runnerProblems(loaded.flow) : loaded.problems;
       if (!loaded.ok || problems.length > 0) {
         discovery.errors.push(...problems);

@@ -1,7 +1,7 @@
 // The engine: fire an event at every matching step, run them concurrently, then fire their `next` events.
 import pLimit from "p-limit";
 import type { FlowDefinition, FlowEvent, SkippedStep, StepRun } from "../core/types.js";
-import type { OutputSink } from "../runner/runner.js";
+import type { Environment, OutputSink } from "../runner/runner.js";
 import { nextEvents } from "./chain.js";
 import { matchEvent, type StepMatch } from "./match.js";
 import { runStep } from "./run-step.js";
@@ -15,7 +15,7 @@ export interface FireOptions {
   /** How many `next` hops an event chain may take (default 8). */
   maxDepth?: number;
   signal?: AbortSignal;
-  env?: NodeJS.ProcessEnv;
+  env?: Environment;
   /** Gives each step run its output sink (e.g. a terminal writer that prefixes lines with flow/step). */
   outputFor?: (match: StepMatch, event: FlowEvent) => OutputSink;
   /** Observes each run as it finishes. */

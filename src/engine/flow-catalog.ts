@@ -72,7 +72,9 @@ export class FlowCatalog {
         maxAttempts: step.retries + 1,
         runner: step.runner,
       })),
-      skipped: matched.skipped,
+      // The one-line reasons only: they are stored with the event and answered over HTTP, and every
+      // branch's errors of a large oneOf schema run to tens of kilobytes per event.
+      skipped: matched.skipped.map(({ flow, step, reason }) => ({ flow, step, reason })),
     };
   }
 }

@@ -14,7 +14,8 @@ export const DEFAULT_TIMEOUT_MS = 300_000;
 export type ManifestProblem = DiscoveryProblem;
 
 export type LoadedFlow =
-  | { ok: true; flow: FlowDefinition }
+  /** `warnings`: problems that do not stop the flow loading (a missing script, under `scriptsOptional`). */
+  | { ok: true; flow: FlowDefinition; warnings?: ManifestProblem[] }
   /** `name` is set when the manifest got far enough to say it, so precedence can still apply. */
   | { ok: false; problems: ManifestProblem[]; name?: string };
 
@@ -79,18 +80,33 @@ function isDirectory(path: string): boolean {
   }
 }
 
-function checkStepPaths(root: string, manifestPath: string, step: RawStep, index: number, problems: ManifestProblem[]) {
+export interface LoadOptions {
+  /**
+   * A script that does not exist yet is a warning, not a problem: codegen depends on manifests and schemas
+   * only, and the natural order is flow.toml, schema, codegen, then the script typed by what codegen wrote.
+   */
+  scriptsOptional?: boolean;
+}
+
+function checkStepPaths(
+  root: string,
+  manifestPath: string,
+  step: RawStep,
+  index: number,
+  problems: ManifestProblem[],
+  missingScripts: ManifestProblem[],
+) {
   const at = `steps[${index}]`;
-  const fileField = (field: string, value: string, what: string): string | undefined => {
+  const fileField = (field: string, value: string, what: string, missing = problems): string | undefined => {
     const absolute = insideFlow(root, value);
     if (!absolute) {
       problems.push({ path: manifestPath, field, message: `${what} "${value}" points outside the flow folder` });
     } else if (!isFile(absolute)) {
-      problems.push({ path: manifestPath, field, message: `${what} "${value}" does not exist` });
+      missing.push({ path: manifestPath, field, message: `${what} "${value}" does not exist` });
     }
     return absolute;
   };
-  fileField(`${at}.script`, step.script, "script");
+  fileField(`${at}.script`, step.script, "script", missingScripts);
   if (step.trigger.schema !== undefined) fileField(`${at}.trigger.schema`, step.trigger.schema, "schema");
   if (step.cwd !== undefined && !isDirectory(resolve(root, step.cwd))) {
     const what = existsSync(resolve(root, step.cwd)) ? "is not a folder" : "does not exist";
@@ -113,7 +129,6 @@ function toStep(root: string, step: RawStep): StepDefinition {
   };
 }
 
-/** Loads `<root>/flow.toml`. Never throws for a bad manifest: every problem comes back with its file and field. */
 /**
  * What identifies a version of a flow between machines: a hash of its flow.toml as written. A worker
  * compares it with the control plane's before running a claimed step, so it never runs other code.
@@ -122,7 +137,8 @@ export function manifestHash(text: string): string {
   return `sha256:${createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
 }
 
-export function loadFlow(root: string, source: FlowSource): LoadedFlow {
+/** Loads `<root>/flow.toml`. Never throws for a bad manifest: every problem comes back with its file and field. */
+export function loadFlow(root: string, source: FlowSource, options: LoadOptions = {}): LoadedFlow {
   const manifestPath = join(root, MANIFEST_FILE);
   let text: string;
   try {
@@ -158,6 +174,7 @@ export function loadFlow(root: string, source: FlowSource): LoadedFlow {
 
   const manifest = raw as RawManifest;
   const problems: ManifestProblem[] = [];
+  const missingScripts: ManifestProblem[] = [];
   const stepNames = new Map<string, number>();
   manifest.steps.forEach((step, index) => {
     const first = stepNames.get(step.name);
@@ -170,8 +187,9 @@ export function loadFlow(root: string, source: FlowSource): LoadedFlow {
     } else {
       stepNames.set(step.name, index);
     }
-    checkStepPaths(root, manifestPath, step, index, problems);
+    checkStepPaths(root, manifestPath, step, index, problems, missingScripts);
   });
+  if (!options.scriptsOptional) problems.push(...missingScripts);
   if (problems.length > 0) return { ok: false, problems, name: manifest.name };
 
   return {
@@ -187,5 +205,6 @@ export function loadFlow(root: string, source: FlowSource): LoadedFlow {
       config: manifest.config ?? {},
       steps: manifest.steps.map((step) => toStep(root, step)),
     },
+    ...(missingScripts.length > 0 && options.scriptsOptional ? { warnings: missingScripts } : {}),
   };
 }

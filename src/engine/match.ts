@@ -2,7 +2,7 @@
 import { describeError, FlowConfigError } from "../core/errors.js";
 import type { FlowDefinition, FlowEvent, SkippedStep, StepDefinition } from "../core/types.js";
 import { payloadValidator } from "../schema/payload-schema.js";
-import { formatSchemaErrors } from "../schema/schema-errors.js";
+import { describeRejection } from "../schema/rejection.js";
 
 export interface StepMatch {
   flow: FlowDefinition;
@@ -11,7 +11,15 @@ export interface StepMatch {
 
 export type StepVerdict =
   | { matched: true }
-  | { matched: false; reason: string /** set when the step's own schema is broken */; error?: FlowConfigError };
+  | {
+      matched: false;
+      /** One line, whatever the schema's size. */
+      reason: string;
+      /** Every schema error, when the payload was invalid (for --verbose and --json). */
+      errors?: string[];
+      /** Set when the step's own schema is broken. */
+      error?: FlowConfigError;
+    };
 
 export interface MatchResult {
   matches: StepMatch[];
@@ -35,7 +43,8 @@ export function matchStep(event: FlowEvent, step: StepDefinition): StepVerdict {
     return { matched: false, reason: `schema error: ${configError.describe()}`, error: configError };
   }
   if (validate(event.payload)) return { matched: true };
-  return { matched: false, reason: `payload invalid at ${formatSchemaErrors(validate.errors).join("; ")}` };
+  const { reason, errors } = describeRejection(validate, event.payload);
+  return { matched: false, reason, errors };
 }
 
 /** Every step of every flow checked against the event, in discovery order. */
@@ -48,7 +57,12 @@ export function matchEvent(event: FlowEvent, flows: FlowDefinition[]): MatchResu
         result.matches.push({ flow, step });
         continue;
       }
-      result.skipped.push({ flow: flow.name, step: step.name, reason: verdict.reason });
+      result.skipped.push({
+        flow: flow.name,
+        step: step.name,
+        reason: verdict.reason,
+        ...(verdict.errors ? { errors: verdict.errors } : {}),
+      });
       if (verdict.error) result.errors.push(verdict.error);
     }
   }

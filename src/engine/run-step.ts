@@ -3,7 +3,7 @@ import { describeError, RunnerError } from "../core/errors.js";
 import type { FlowDefinition, FlowEvent, FlowResult, RunContext, StepDefinition, StepRun } from "../core/types.js";
 import { KILL_GRACE_MS } from "../process/process-tree.js";
 import { resultFromOutput } from "../runner/result.js";
-import type { OutputSink, RunnerOutput } from "../runner/runner.js";
+import type { Environment, OutputSink, RunnerOutput } from "../runner/runner.js";
 import { loadRunner } from "./runner-registry.js";
 
 export interface RunStepOptions {
@@ -12,7 +12,7 @@ export interface RunStepOptions {
   /** Receives the step's output as it comes. */
   output?: OutputSink;
   /** Environment for the step (default: this process's). */
-  env?: NodeJS.ProcessEnv;
+  env?: Environment;
 }
 
 /** The run context a step receives, exactly the seed's `{ flow: { name, version, root, step, config, event } }`. */

@@ -3,6 +3,13 @@ import type { RunContext } from "../core/types.js";
 
 export type OutputStream = "stdout" | "stderr" | "agent";
 
+/**
+ * Environment variables, as `process.env` holds them. Spelled out rather than Node's own `ProcessEnv` type so the
+ * published declarations compile in a project without `@types/node` (TypeScript 5.9's `tsc --init`
+ * writes `"types": []`).
+ */
+export type Environment = Record<string, string | undefined>;
+
 /** Receives a step's output as it is produced, before the step ends. */
 export type OutputSink = (stream: OutputStream, text: string) => void;
 
@@ -16,7 +23,7 @@ export interface StepInvocation {
   cwd: string;
   timeoutMs: number;
   /** Environment for the step's processes (inherited from codex-flows by default). */
-  env: NodeJS.ProcessEnv;
+  env: Environment;
 }
 
 export interface RunnerIO {
@@ -33,7 +40,7 @@ export interface RunnerOutput {
   /** Process exit code; null when killed by a signal or when there is no process. */
   exitCode: number | null;
   /** The signal that ended the process, if any. */
-  exitSignal?: NodeJS.Signals | null;
+  exitSignal?: string | null;
 }
 
 export interface Runner {
@@ -41,9 +48,9 @@ export interface Runner {
   name: string;
   run(invocation: StepInvocation, io: RunnerIO): Promise<RunnerOutput>;
   /** Optional: refuse a step before it runs (e.g. a gated runner); the message says how to enable it. */
-  unavailableReason?(env: NodeJS.ProcessEnv): string | undefined;
+  unavailableReason?(env: Environment): string | undefined;
   /** Optional: how the runner would launch a step here (e.g. the command it starts), shown by list and check. */
-  describe?(env: NodeJS.ProcessEnv): RunnerDescription;
+  describe?(env: Environment): RunnerDescription;
 }
 
 export interface RunnerDescription {

@@ -26,8 +26,12 @@ export function createAjv(draft2020: boolean, options: Options = {}): Ajv {
   return ajv;
 }
 
-/** Ajv standalone CommonJS code for a validator compiled with `code: { source: true }`. */
-export function standaloneSource(ajv: Ajv, validate: ValidateFunction): string {
-  const standalone: (ajv: Ajv, validate: ValidateFunction) => string = require("ajv/dist/standalone").default;
+/**
+ * Ajv standalone CommonJS code for a validator compiled with `code: { source: true }`; or, given
+ * export names -> schema URIs, one module exporting each (code they share is emitted once).
+ */
+export function standaloneSource(ajv: Ajv, validate: ValidateFunction | Record<string, string>): string {
+  const standalone: (ajv: Ajv, what: ValidateFunction | Record<string, string>) => string =
+    require("ajv/dist/standalone").default;
   return standalone(ajv, validate);
 }

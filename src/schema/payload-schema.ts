@@ -1,13 +1,18 @@
 // Compiling step payload schemas (draft-07 or 2020-12), with sibling-file $refs; cached in memory by path
-// and mtime, and on disk by content (src/validator-cache.ts).
+// and mtime and by content, and on disk by content (validator-cache.ts).
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { FlowConfigError } from "../core/errors.js";
-import { createAjv, isDraft2020, standaloneSource, type ValidateFunction } from "./json-schema.js";
+import { createAjv, isDraft2020, standaloneSource } from "./json-schema.js";
+import { findBranches, liveBranches, type PayloadValidator } from "./schema-branches.js";
+import { reachedSiblings, type SchemaDocument, VIRTUAL_FOLDER, virtualUrl } from "./schema-documents.js";
 import { loadValidator, storeValidator, validatorKey } from "./validator-cache.js";
 
-const memory = new Map<string, { stamp: string; validate: ValidateFunction }>();
+/** By path, while the file and its folder are unchanged. */
+const memory = new Map<string, { stamp: string; validate: PayloadValidator }>();
+/** By content key (validatorKey), across flows and folders. */
+const byContent = new Map<string, PayloadValidator>();
 
 function parseSchema(path: string, text: string): Record<string, unknown> {
   let value: unknown;
@@ -22,9 +27,9 @@ function parseSchema(path: string, text: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** The schema with a file-URL `$id` when it has none, so relative `$ref`s between sibling files resolve. */
-function withFileId(schema: Record<string, unknown>, path: string): Record<string, unknown> {
-  return schema.$id === undefined ? { ...schema, $id: pathToFileURL(path).href } : schema;
+/** The schema with a virtual file-URL `$id` when it has none, so relative `$ref`s between sibling files resolve. */
+function withFileId(schema: Record<string, unknown>, name: string): Record<string, unknown> {
+  return schema.$id === undefined ? { ...schema, $id: virtualUrl(name) } : schema;
 }
 
 /**
@@ -54,58 +59,79 @@ function stampOf(path: string): string {
   return [own, ...siblings].join("|");
 }
 
-/** Other `*.json` files in the schema's folder, as [path, text], sorted by name. */
-function siblingsOf(path: string): [string, string][] {
-  const dir = dirname(path);
-  return readdirSync(dir)
-    .filter((name) => name.endsWith(".json") && name !== basename(path))
-    .sort()
-    .map((name) => [join(dir, name), readFileSync(join(dir, name), "utf8")]);
+/** Ajv's messages name the virtual folder; the user knows the real one. */
+function realPaths(message: string, path: string): string {
+  return message.split(VIRTUAL_FOLDER).join(`${pathToFileURL(dirname(path)).href}/`);
 }
+
+/** Ids are URLs; the document part is what a `$ref` names before its `#`. */
+const documentOf = (id: string) => id.replace(/#.*$/, "");
 
 function compile(
   path: string,
   text: string,
-  siblings: [string, string][],
-): { validate: ValidateFunction; source: string } {
+  siblings: SchemaDocument[],
+): { validate: PayloadValidator; source: string } {
   const schema = parseSchema(path, text);
   const draft2020 = isDraft2020(schema);
   const ajv = createAjv(draft2020, { code: { source: true } });
-  for (const [siblingPath, siblingText] of siblings) {
+  const documents = new Map<string, unknown>();
+  for (const sibling of siblings) {
     try {
-      const sibling = parseSchema(siblingPath, siblingText);
-      if (isDraft2020(sibling) === draft2020) ajv.addSchema(withFileId(sibling, siblingPath));
+      const siblingSchema = withFileId(parseSchema(join(dirname(path), sibling.name), sibling.text), sibling.name);
+      if (isDraft2020(siblingSchema) !== draft2020) continue;
+      ajv.addSchema(siblingSchema);
+      documents.set(documentOf(String(siblingSchema.$id)), siblingSchema);
     } catch {
       // A broken sibling only matters if this schema refers to it; compile() then reports the $ref.
     }
   }
+  const root = withFileId(schema, basename(path));
+  let validate: PayloadValidator;
   try {
-    const validate = ajv.compile(withFileId(schema, path));
-    return { validate, source: standaloneSource(ajv, validate) };
+    validate = ajv.compile(root);
   } catch (error) {
-    throw new FlowConfigError(`invalid JSON Schema: ${(error as Error).message}`, { where: path, cause: error });
+    const message = realPaths((error as Error).message, path);
+    throw new FlowConfigError(`invalid JSON Schema: ${message}`, { where: path, cause: error });
   }
+  documents.set(documentOf(String(root.$id)), root);
+  const found = typeof root.$id === "string" ? findBranches(documents, root.$id) : undefined;
+  const branches = found && liveBranches(ajv, found);
+  if (!found || !branches) return { validate, source: standaloneSource(ajv, validate) };
+  // The branch validators ride along in the same module, so a rejection can be explained from the cache.
+  validate.branches = branches;
+  const exports = Object.fromEntries([
+    ["main", String(root.$id)],
+    ...found.map((branch, index) => [`branch${index}`, branch.uri]),
+  ]);
+  const shapes = JSON.stringify(found.map(({ uri, ...shape }) => shape));
+  return { validate, source: `${standaloneSource(ajv, exports)}\nexports.branches = ${shapes};\n` };
 }
 
 /**
- * The compiled validator for a payload schema file. Other `*.json` files in the same folder are
- * registered too, so `{"$ref": "common.schema.json#/definitions/x"}` works. Throws FlowConfigError
- * naming the file for invalid JSON, an invalid schema or an unresolvable $ref.
+ * The compiled validator for a payload schema file. The other `*.json` files in the same folder that
+ * it reaches are registered too, so `{"$ref": "common.schema.json#/definitions/x"}` works. Throws
+ * FlowConfigError naming the file for invalid JSON, an invalid schema or an unresolvable $ref.
+ *
+ * Compiled once per process per content: the key is the schema's text and name and those of the files
+ * it reaches, never the folder, so eight flows holding the same large schema compile it once, and
+ * share one on-disk cache entry (bench P6).
  */
-export function payloadValidator(path: string): ValidateFunction {
+export function payloadValidator(path: string): PayloadValidator {
   const stamp = stampOf(path);
   const cached = memory.get(path);
   if (cached?.stamp === stamp) return cached.validate;
 
   const text = readFileSync(path, "utf8");
-  const siblings = siblingsOf(path);
-  const key = validatorKey([path, text, ...siblings.flat()]);
-  let validate = loadValidator(key);
+  const siblings = reachedSiblings(path, text);
+  const key = validatorKey([basename(path), text, ...siblings.flatMap((sibling) => [sibling.name, sibling.text])]);
+  let validate = byContent.get(key) ?? loadValidator(key);
   if (!validate) {
     const compiled = compile(path, text, siblings);
     storeValidator(key, compiled.source);
     validate = compiled.validate;
   }
+  byContent.set(key, validate);
   memory.set(path, { stamp, validate });
   return validate;
 }

@@ -6,6 +6,10 @@ import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { ValidateFunction } from "./json-schema.js";
+import type { BranchShape, PayloadValidator } from "./schema-branches.js";
+
+/** Bumped when what a cache file holds changes (2: a module may export `main`, branch validators and `branches`). */
+const FORMAT = "2";
 
 const require = createRequire(import.meta.url);
 
@@ -23,19 +27,35 @@ export function validatorCacheDir(env: NodeJS.ProcessEnv = process.env): string 
 /** A key for everything the compiled code depends on: Ajv's version, the options, the schema texts. */
 export function validatorKey(parts: string[]): string {
   const { version } = require("ajv/package.json") as { version: string };
-  const hash = createHash("sha256").update(`ajv@${version}`);
+  const hash = createHash("sha256").update(`ajv@${version} format ${FORMAT}`);
   for (const part of parts) hash.update("\0").update(part);
   return hash.digest("hex").slice(0, 32);
 }
 
+/** What a cache module exports: one validator, or `main` plus `branch<i>` validators and their `branches`. */
+type CachedExports = {
+  default?: ValidateFunction;
+  main?: ValidateFunction;
+  branches?: BranchShape[];
+  [name: string]: unknown;
+};
+
 /** Turns Ajv standalone CommonJS code back into a validator; its runtime helpers resolve from codex-flows. */
-function instantiate(source: string): ValidateFunction {
-  const module = { exports: {} as { default?: ValidateFunction } };
+function instantiate(source: string): PayloadValidator {
+  const module = { exports: {} as CachedExports };
   new Function("require", "module", "exports", source)(require, module, module.exports);
-  return (module.exports.default ?? module.exports) as ValidateFunction;
+  const exported = module.exports;
+  const validate = (exported.default ?? exported.main ?? exported) as PayloadValidator;
+  if (Array.isArray(exported.branches)) {
+    validate.branches = exported.branches.map((shape, index) => ({
+      ...shape,
+      validate: exported[`branch${index}`] as ValidateFunction,
+    }));
+  }
+  return validate;
 }
 
-export function loadValidator(key: string, env: NodeJS.ProcessEnv = process.env): ValidateFunction | undefined {
+export function loadValidator(key: string, env: NodeJS.ProcessEnv = process.env): PayloadValidator | undefined {
   const dir = validatorCacheDir(env);
   if (!dir) return undefined;
   try {
