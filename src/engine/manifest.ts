@@ -1,5 +1,5 @@
 // Loading one flow folder: parse flow.toml, validate it against schemas/flow.schema.json, resolve and check paths.
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import parseToml from "@iarna/toml/parse-string.js";
 import type { ErrorObject } from "ajv";
@@ -58,8 +58,27 @@ function messageOf(error: ErrorObject): string {
 function insideFlow(root: string, relativePath: string): string | undefined {
   if (isAbsolute(relativePath)) return undefined;
   const absolute = resolve(root, relativePath);
-  const rel = relative(root, absolute);
-  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? undefined : absolute;
+  return contains(root, absolute) ? absolute : undefined;
+}
+
+function contains(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
+}
+
+/**
+ * Where a symlinked file really lives when that is outside the flow folder, else undefined. Real paths
+ * on both sides: a flow folder may itself be a symlink (an installed flow), and what counts is that
+ * the script or schema a flow runs is part of the folder that was reviewed and installed.
+ */
+function escapesThroughSymlink(root: string, absolute: string): string | undefined {
+  let real: string;
+  try {
+    real = realpathSync(absolute);
+  } catch {
+    return undefined; // missing: reported as "does not exist"
+  }
+  return contains(realpathSync(root), real) ? undefined : real;
 }
 
 function isFile(path: string): boolean {
@@ -82,8 +101,12 @@ function checkStepPaths(root: string, manifestPath: string, step: RawStep, index
   const at = `steps[${index}]`;
   const fileField = (field: string, value: string, what: string): string | undefined => {
     const absolute = insideFlow(root, value);
+    const realTarget = absolute && escapesThroughSymlink(root, absolute);
     if (!absolute) {
       problems.push({ path: manifestPath, field, message: `${what} "${value}" points outside the flow folder` });
+    } else if (realTarget) {
+      const message = `${what} "${value}" is a symlink to ${realTarget}, outside the flow folder`;
+      problems.push({ path: manifestPath, field, message });
     } else if (!isFile(absolute)) {
       problems.push({ path: manifestPath, field, message: `${what} "${value}" does not exist` });
     }
