@@ -3,6 +3,8 @@ import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import parseToml from "@iarna/toml/parse-string.js";
 import type { ErrorObject } from "ajv";
+import flowSchema from "../../schemas/flow.schema.json";
+import { nearName } from "../core/near-name.js";
 import type { DiscoveryProblem, FlowDefinition, FlowManifest, FlowSource, StepDefinition } from "../core/types.js";
 import { contractProblemsDetailed } from "../schema/contracts.js";
 
@@ -32,12 +34,23 @@ function fieldOf(error: ErrorObject): string {
   );
 }
 
+/** The fields the manifest schema allows where an `additionalProperties` error was raised. */
+function knownFields(schemaPath: string): string[] {
+  // `#/properties/steps/items/additionalProperties` -> the `properties` of `#/properties/steps/items`.
+  let node: unknown = flowSchema;
+  for (const part of schemaPath.split("/").slice(1, -1)) node = (node as Record<string, unknown> | undefined)?.[part];
+  const properties = (node as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return properties ? Object.keys(properties) : [];
+}
+
 function messageOf(error: ErrorObject): string {
   switch (error.keyword) {
     case "required":
       return "is required";
-    case "additionalProperties":
-      return "is not a known field";
+    case "additionalProperties": {
+      const near = nearName(String(error.params.additionalProperty), knownFields(error.schemaPath));
+      return near ? `is not a known field (did you mean "${near}"?)` : "is not a known field";
+    }
     case "minimum":
     case "maximum":
     case "type":
