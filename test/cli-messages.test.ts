@@ -132,9 +132,7 @@ describe("messages (item 7)", () => {
     expect(fired.code).toBe(2);
     const mentions = `${fired.stdout}${fired.stderr}`.split("not valid JSON").length - 1;
     expect(mentions).toBe(1);
-    expect(fired.stdout).toContain(
-      `error: ${join(dir, "flows/x/p.schema.json")}:4:3: schema is not valid JSON: `,
-    );
+    expect(fired.stdout).toContain(`error: ${join(dir, "flows/x/p.schema.json")}:4:3: schema is not valid JSON: `);
     const dry = await runCli(["fire", "--dry-run", "--cwd", dir, "--event", writeEvent(dir, { id: "e", type: "t" })]);
     expect(`${dry.stdout}${dry.stderr}`.split("not valid JSON").length - 1).toBe(1);
   });

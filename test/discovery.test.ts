@@ -112,6 +112,7 @@ describe("manifest errors", () => {
         description: "",
         root: join(broken, "flows/healthy"),
         source: "flows",
+        broken: false,
         steps: [
           {
             name: "main",
