@@ -1,5 +1,4 @@
 // Issue 13: exit codes and messages a new user meets: rejected payloads, broken schemas, typos, --json errors.
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { jsonOf, oneStepManifest, resultScript, runCli, tempDir, writeEvent, writeFiles } from "./helpers.js";
