@@ -47,7 +47,8 @@ test("the packed tarball installs into an empty project and its CLI and API work
 
 // Issue 13, item 1: `npm install codex-flows` alone must give a working default runner, with no Bun on PATH.
 test("in a consumer project with no Bun on PATH, a real bun step runs with the Bun that codex-flows brings", {
-  timeout: 300_000,
+  // npm pack (which builds) and an install that fetches Bun took 208 s on the shared 2-core machine.
+  timeout: 600_000,
 }, async () => {
   const packDir = tempDir("codex-flows-pack-bun-");
   await exec("npm", ["pack", "--pack-destination", packDir], { cwd: ROOT });
