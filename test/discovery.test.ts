@@ -228,6 +228,24 @@ describe("symlinks out of the flow folder (issue 13, item 12)", () => {
     ]);
   });
 
+  test("a $ref-able neighbour of the schema that is a symlink out of the flow folder is refused too", () => {
+    const dir = writeFiles(tempDir(), {
+      "outside/common.json": '{"definitions": {"n": {"type": "string"}}}',
+      "flows/x/flow.toml": manifest('schema = "schemas/p.schema.json"\n'),
+      "flows/x/s.ts": "",
+      "flows/x/schemas/p.schema.json": '{"$ref": "common.json#/definitions/n"}',
+    });
+    symlinkSync(join(dir, "outside/common.json"), join(dir, "flows/x/schemas/common.json"));
+    const { flows, errors } = discoverFlows(dir);
+    expect(flows).toEqual([]);
+    expect(errors.map((error) => [error.field, error.message])).toEqual([
+      [
+        "steps[0].trigger.schema",
+        `schemas/common.json (next to the schema, so its $refs can load it) is a symlink to ${join(dir, "outside/common.json")}, outside the flow folder`,
+      ],
+    ]);
+  });
+
   test("symlinks that stay inside the flow folder, and a flow folder that is itself a symlink, are fine", () => {
     const dir = writeFiles(tempDir(), {
       "real/x/exec/s.ts": "",

@@ -1,6 +1,6 @@
 // Loading one flow folder: parse flow.toml, validate it against schemas/flow.schema.json, resolve and check paths.
-import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import parseToml from "@iarna/toml/parse-string.js";
 import type { ErrorObject } from "ajv";
 import flowSchema from "../../schemas/flow.schema.json";
@@ -94,6 +94,18 @@ function escapesThroughSymlink(root: string, absolute: string): string | undefin
   return contains(realpathSync(root), real) ? undefined : real;
 }
 
+/** The other `*.json` files in a schema's folder (what src/schema/payload-schema.ts registers with it). */
+function jsonSiblings(schema: string): string[] {
+  try {
+    return readdirSync(dirname(schema))
+      .filter((name) => name.endsWith(".json") && name !== basename(schema))
+      .sort()
+      .map((name) => join(dirname(schema), name));
+  } catch {
+    return [];
+  }
+}
+
 function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();
@@ -126,7 +138,17 @@ function checkStepPaths(root: string, manifestPath: string, step: RawStep, index
     return absolute;
   };
   fileField(`${at}.script`, step.script, "script");
-  if (step.trigger.schema !== undefined) fileField(`${at}.trigger.schema`, step.trigger.schema, "schema");
+  const schema =
+    step.trigger.schema === undefined ? undefined : fileField(`${at}.trigger.schema`, step.trigger.schema, "schema");
+  // The schema's `*.json` neighbours are loaded with it, so any of them can be `$ref`'d: they count as schemas too.
+  if (schema) {
+    for (const sibling of jsonSiblings(schema)) {
+      const realTarget = escapesThroughSymlink(root, sibling);
+      if (!realTarget) continue;
+      const message = `${relative(root, sibling)} (next to the schema, so its $refs can load it) is a symlink to ${realTarget}, outside the flow folder`;
+      problems.push({ path: manifestPath, field: `${at}.trigger.schema`, message });
+    }
+  }
   if (step.cwd !== undefined && !isDirectory(resolve(root, step.cwd))) {
     const what = existsSync(resolve(root, step.cwd)) ? "is not a folder" : "does not exist";
     problems.push({ path: manifestPath, field: `${at}.cwd`, message: `cwd "${step.cwd}" ${what}` });
