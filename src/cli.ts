@@ -53,6 +53,7 @@ cli
 
 cli
   .command("fire", "Run every step that matches an event, then the events they chain")
+  .usage("fire --event <file|-> [options]")
   .option("--event <file>", "Event JSON file, or - for stdin (required)")
   .option("--dry-run", "Show what would run, and why the other steps would not")
   .option("--concurrency <n>", "Steps running at once", { default: 4 })
@@ -74,6 +75,7 @@ cli
 
 cli
   .command("run <flow> <step>", "Run one step of one flow (for CI jobs); the payload is still validated")
+  .usage("run <flow> <step> --event <file|-> [options]")
   .option("--event <file>", "Event JSON file, or - for stdin (required)")
   .action(async (flow: string, step: string, flags: GlobalFlags & { event?: string }) => {
     const { runCommand } = await import("./cli/run.js");
