@@ -81,5 +81,6 @@ describe("help", () => {
     const fire = await runCli(["fire", "--help"]);
     expect(fire.stdout).toMatch(/--event <file> +Event JSON file, or - for stdin \(required\)/);
     expect(fire.stdout).toContain("--verbose");
+    expect(fire.stdout).toContain("$ codex-flows fire --event <file|-> [options]");
   });
 });
