@@ -7,7 +7,7 @@ const shared: Options = {
   sourcemap: false,
   // Small pure-JS dependencies on the CLI's start-up path are bundled: resolving and linking each
   // package's files at run time costs more than parsing them (bench P2).
-  noExternal: ["cac", "@iarna/toml", "import-meta-resolve", "p-limit", "yocto-queue"],
+  noExternal: ["cac", "@iarna/toml", "import-meta-resolve", "p-limit", "yocto-queue", "picocolors"],
 };
 
 export default defineConfig([

@@ -4,11 +4,11 @@ import { cac } from "cac";
 import { version } from "../package.json";
 import { registerBackend } from "./cli/backend-command.js";
 import { registerCodegen } from "./cli/codegen-command.js";
+import { printError } from "./cli/print-error.js";
 import { projectDir } from "./cli/project-dir.js";
 import { registerWorker } from "./cli/worker-command.js";
-import { describeError, FlowError, UsageError } from "./core/errors.js";
-
-const EXIT_USAGE = 2;
+import { UsageError } from "./core/errors.js";
+import { nearName } from "./core/near-name.js";
 
 const cli = cac("codex-flows");
 
@@ -31,12 +31,14 @@ interface GlobalFlags {
   cwd?: string;
   json?: boolean;
   debug?: boolean;
+  verbose?: boolean;
 }
 
 cli
   .option("--cwd <dir>", "Project folder holding .codex/flows and flows (default: current folder)")
   .option("--json", "Print machine-readable JSON on stdout")
-  .option("--debug", "Print stack traces with errors");
+  .option("--debug", "Print stack traces with errors")
+  .option("--verbose", "Say more: fire lists every step that did not run and every schema error of a rejected payload");
 
 cli.command("list", "List discovered flows and their steps, then any problems").action(async (flags: GlobalFlags) => {
   const { listCommand } = await import("./cli/list.js");
@@ -52,9 +54,9 @@ cli
 
 cli
   .command("fire", "Run every step that matches an event, then the events they chain")
-  .option("--event <file>", "Event JSON file, or - for stdin")
+  .usage("fire --event <file|-> [options]")
+  .option("--event <file>", "Event JSON file, or - for stdin (required)")
   .option("--dry-run", "Show what would run, and why the other steps would not")
-  .option("--verbose", "With each rejected payload's one-line reason, list every schema error")
   .option("--concurrency <n>", "Steps running at once", { default: 4 })
   .option("--max-depth <n>", "How many chained `next` hops are allowed", { default: 8 })
   .action(
@@ -82,7 +84,8 @@ cli
 
 cli
   .command("run <flow> <step>", "Run one step of one flow (for CI jobs); the payload is still validated")
-  .option("--event <file>", "Event JSON file, or - for stdin")
+  .usage("run <flow> <step> --event <file|-> [options]")
+  .option("--event <file>", "Event JSON file, or - for stdin (required)")
   .action(async (flow: string, step: string, flags: GlobalFlags & { event?: string }) => {
     const { runCommand } = await import("./cli/run.js");
     process.exitCode = await runCommand({
@@ -94,12 +97,28 @@ cli
     });
   });
 
+cli
+  .command("init [name]", "Scaffold flows/<name> (default my-flow): flow.toml, schema, typed step, example event")
+  .action(async (name: string | undefined, flags: GlobalFlags) => {
+    const { initCommand } = await import("./cli/init.js");
+    process.exitCode = await initCommand({ cwd: projectDir(flags), name, json: flags.json });
+  });
+
 // Command groups kept in their own modules register here (each loads its heavy modules lazily).
 registerCodegen(cli);
 registerBackend(cli);
 registerWorker(cli);
 
-cli.help();
+// Options described as "(internal ...)" exist for codex-flows' own child processes, not for people.
+cli.help((sections) =>
+  sections.map((section) => ({
+    ...section,
+    body: section.body
+      .split("\n")
+      .filter((line) => !line.includes("(internal"))
+      .join("\n"),
+  })),
+);
 cli.version(version);
 
 /** cac's parser reads a lone `-` as "no value"; `--event -` (stdin) must survive, so pass it as `--event=-`. */
@@ -115,8 +134,13 @@ async function main(): Promise<void> {
     cli.parse(stdinDashAsValue(process.argv), { run: false });
     if (!cli.matchedCommand) {
       if (cli.args.length > 0) {
-        console.error(`error: unknown command "${cli.args[0]}" (run \`codex-flows --help\` for the commands)`);
-        process.exitCode = EXIT_USAGE;
+        const typed = String(cli.args[0]);
+        const near = nearName(
+          typed,
+          cli.commands.map((command) => command.name),
+        );
+        const hint = near ? `did you mean \`codex-flows ${near}\`?` : "run `codex-flows --help` for the commands";
+        process.exitCode = printError(new UsageError(`unknown command "${typed}"`, { hint }), cli.options);
       } else if (!cli.options.help && !cli.options.version) {
         cli.outputHelp();
       }
@@ -124,11 +148,7 @@ async function main(): Promise<void> {
     }
     await cli.runMatchedCommand();
   } catch (error) {
-    // cac's own errors (unknown option, missing argument) are usage errors too.
-    const usage = error instanceof FlowError || (error as Error)?.name === "CACError";
-    console.error(`error: ${describeError(error)}`);
-    if (cli.options.debug && error instanceof Error && error.stack) console.error(error.stack);
-    process.exitCode = usage && !(error instanceof FlowError && error.code === "runner") ? EXIT_USAGE : 1;
+    process.exitCode = printError(error, cli.options);
   }
 }
 

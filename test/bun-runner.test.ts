@@ -74,7 +74,9 @@ describe("bun runner", () => {
     expect(isAlive(grandchild)).toBe(true);
     const run = await running;
     expect(run.status).toBe("failed");
-    expect(run.result.message).toBe("timed out after 1500 ms");
+    expect(run.result.message).toMatch(
+      /^timed out after 1500 ms \(raise steps\[\d+\]\.timeout_ms in \/.*flow\.toml if/,
+    );
     await waitFor(() => (isAlive(grandchild) ? undefined : true), 5_000);
   });
 
@@ -116,7 +118,10 @@ describe("bun runner", () => {
     const step = flow?.steps.find((candidate) => candidate.name === "hang");
     if (!flow || !step) throw new Error("fixture flow leftovers missing");
     const run = await runStep(flow, step, event("leftovers.hang", { pidFile, setsid: true }));
-    expect(run.result).toEqual({ status: "failed", message: "timed out after 1500 ms" });
+    expect(run.result).toEqual({
+      status: "failed",
+      message: expect.stringMatching(/^timed out after 1500 ms \(raise/),
+    });
     const left = Number(readFileSync(pidFile, "utf8"));
     await waitFor(() => (isAlive(left) ? undefined : true), 5_000);
   });

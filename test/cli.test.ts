@@ -74,7 +74,7 @@ describe("schema matching reasons", () => {
         flow: "broken-schema",
         step: "main",
         reason: expect.stringMatching(
-          /^schema error: .*broken-schema\/schemas\/broken.schema.json: schema is not valid JSON/,
+          /^schema error: .*broken-schema\/schemas\/broken.schema.json:1:21: schema is not valid JSON/,
         ),
       },
       {
@@ -184,12 +184,12 @@ describe("commands and exit codes", () => {
     expect(debug.stderr).toMatch(/^error: .*\n.*EventError: event file not found\n\s+at /);
   });
 
-  test("an empty project lists nothing and checks clean", async () => {
+  test("an empty project lists nothing, and check says it found nothing to check (exit 2)", async () => {
     const dir = writeFiles(tempDir(), { "README.md": "no flows here" });
     const list = await runCli(["list", "--cwd", dir]);
     expect(list.code).toBe(0);
     expect(list.stdout).toContain("No flows found");
-    expect((await runCli(["check", "--cwd", dir])).code).toBe(0);
+    expect((await runCli(["check", "--cwd", dir])).code).toBe(2);
   });
 });
 

@@ -60,7 +60,10 @@ describe("codex-flows run", () => {
       env: server.env,
     });
     expect(run.code).toBe(1);
-    expect(jsonOf<RunReport>(run).result).toEqual({ status: "failed", message: "timed out after 1500 ms" });
+    expect(jsonOf<RunReport>(run).result).toEqual({
+      status: "failed",
+      message: expect.stringMatching(/^timed out after 1500 ms \(raise steps\[\d+\]\.timeout_ms in .*flow\.toml/),
+    });
     const pids = readLog(server.log).flatMap((entry) => (entry.pid === undefined ? [] : [entry.pid]));
     expect(pids).toHaveLength(2);
     for (const pid of pids) expect(isAlive(pid)).toBe(false);

@@ -110,7 +110,9 @@ describe("bad schemas", () => {
     expect(run.code).toBe(2);
     const errors = run.stderr.split("\n").filter((line) => line.startsWith("error: "));
     expect(errors).toHaveLength(3);
-    expect(errors[0]).toMatch(/^error: flows\/bad-json\/schemas\/payload\.schema\.json: schema is not valid JSON/);
+    expect(errors[0]).toMatch(
+      /^error: flows\/bad-json\/schemas\/payload\.schema\.json:1:\d+: schema is not valid JSON/,
+    );
     expect(errors[1]).toMatch(/^error: flows\/bad-ref\/schemas\/payload\.schema\.json: .*missing\.schema\.json/);
     expect(errors[2]).toMatch(/^error: flows\/not-schema\/schemas\/payload\.schema\.json: invalid JSON Schema/);
 

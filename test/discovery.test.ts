@@ -1,4 +1,5 @@
 // Discovery and manifest validation against fixture projects: precedence, order, every manifest error.
+import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { discoverFlows } from "../src/engine/discover.js";
@@ -111,6 +112,7 @@ describe("manifest errors", () => {
         description: "",
         root: join(broken, "flows/healthy"),
         source: "flows",
+        broken: false,
         steps: [
           {
             name: "main",
@@ -200,5 +202,60 @@ describe("review fixes", () => {
     expect(missing.stderr).toMatch(/^error: no flow named "nope" \(flows found: x;/);
     const broken = await runCli(["run", "other", "s", "--cwd", dir, "--event", event]);
     expect(broken.stderr).toMatch(/^error: flow "other" has errors: flows\/other\/flow.toml:1:9: TOML syntax error/);
+  });
+});
+
+describe("symlinks out of the flow folder (issue 13, item 12)", () => {
+  const manifest = (schema: string) =>
+    `name = "x"\n[[steps]]\nname = "s"\nrunner = "bun"\nscript = "s.ts"\n[steps.trigger]\ntype = "t"\n${schema}`;
+
+  test("a script or schema that is a symlink pointing outside the flow folder is refused", () => {
+    const dir = writeFiles(tempDir(), {
+      "outside/s.ts": 'console.log("FLOW_RESULT {\\"status\\":\\"completed\\"}");',
+      "outside/p.schema.json": '{"type":"object"}',
+      "flows/x/flow.toml": manifest('schema = "p.schema.json"\n'),
+    });
+    symlinkSync(join(dir, "outside/s.ts"), join(dir, "flows/x/s.ts"));
+    symlinkSync("../../outside/p.schema.json", join(dir, "flows/x/p.schema.json"));
+    const { flows, errors } = discoverFlows(dir);
+    expect(flows).toEqual([]);
+    expect(errors.map((error) => [error.field, error.message])).toEqual([
+      ["steps[0].script", `script "s.ts" is a symlink to ${join(dir, "outside/s.ts")}, outside the flow folder`],
+      [
+        "steps[0].trigger.schema",
+        `schema "p.schema.json" is a symlink to ${join(dir, "outside/p.schema.json")}, outside the flow folder`,
+      ],
+    ]);
+  });
+
+  test("a $ref-able neighbour of the schema that is a symlink out of the flow folder is refused too", () => {
+    const dir = writeFiles(tempDir(), {
+      "outside/common.json": '{"definitions": {"n": {"type": "string"}}}',
+      "flows/x/flow.toml": manifest('schema = "schemas/p.schema.json"\n'),
+      "flows/x/s.ts": "",
+      "flows/x/schemas/p.schema.json": '{"$ref": "common.json#/definitions/n"}',
+    });
+    symlinkSync(join(dir, "outside/common.json"), join(dir, "flows/x/schemas/common.json"));
+    const { flows, errors } = discoverFlows(dir);
+    expect(flows).toEqual([]);
+    expect(errors.map((error) => [error.field, error.message])).toEqual([
+      [
+        "steps[0].trigger.schema",
+        `schemas/common.json (next to the schema, so its $refs can load it) is a symlink to ${join(dir, "outside/common.json")}, outside the flow folder`,
+      ],
+    ]);
+  });
+
+  test("symlinks that stay inside the flow folder, and a flow folder that is itself a symlink, are fine", () => {
+    const dir = writeFiles(tempDir(), {
+      "real/x/exec/s.ts": "",
+      "real/x/flow.toml": manifest(""),
+    });
+    symlinkSync("exec/s.ts", join(dir, "real/x/s.ts"));
+    mkdirSync(join(dir, "flows"));
+    symlinkSync(join(dir, "real/x"), join(dir, "flows/x"));
+    const { flows, errors } = discoverFlows(dir);
+    expect(errors).toEqual([]);
+    expect(flows.map((flow) => flow.name)).toEqual(["x"]);
   });
 });

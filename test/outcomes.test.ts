@@ -55,7 +55,7 @@ describe("failures name their cause and keep the stderr tail", () => {
     const { result, run } = await runOne("no-result", "outcome.no-result");
     expect(result.code).toBe(1);
     expect(run.result.message).toBe(
-      'step printed no "FLOW_RESULT {json}" line on stdout\n--- stderr (last lines) ---\nbut forgot the result',
+      'step printed no "FLOW_RESULT {json}" line on stdout (wrap the script in `await defineStep((ctx) => ({ status: "completed" }))` from "codex-flows/step")\n--- stderr (last lines) ---\nbut forgot the result',
     );
   });
 

@@ -43,5 +43,8 @@ test("a runner that ignores its abort signal is given up on, so the step's timeo
   const file = writeEvent(tempDir(), { id: "stuck", type: "plugin.stubborn" });
   const result = await runCli(["run", "via-stubborn-plugin", "main", "--cwd", project, "--event", file, "--json"]);
   expect(result.code).toBe(1);
-  expect(jsonOf<{ result: object }>(result).result).toEqual({ status: "failed", message: "timed out after 500 ms" });
+  expect(jsonOf<{ result: object }>(result).result).toEqual({
+    status: "failed",
+    message: `timed out after 500 ms (raise steps[0].timeout_ms in ${join(project, "flows/via-stubborn-plugin/flow.toml")} if the step needs longer)`,
+  });
 });

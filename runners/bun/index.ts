@@ -1,5 +1,5 @@
 // The built-in `bun` runner: runs the step script with Bun, run context as JSON on stdin, output streamed.
-import { RunnerError } from "../../src/core/errors.js";
+import { describeError, RunnerError } from "../../src/core/errors.js";
 import { killGroup, spawnGroup } from "../../src/process/process-tree.js";
 import { TailBuffer } from "../../src/process/tail-buffer.js";
 import { defineRunner, type RunnerOutput } from "../../src/runner/runner.js";
@@ -15,6 +15,14 @@ const LINGER_MS = 200;
 
 export const bunRunner = defineRunner({
   name: "bun",
+  missingReason(env, flowRoot) {
+    try {
+      findBun(env, flowRoot);
+      return undefined;
+    } catch (error) {
+      return describeError(error);
+    }
+  },
   run(invocation, io) {
     const bun = findBun(invocation.env, invocation.context.flow.root);
     return new Promise<RunnerOutput>((resolve, reject) => {

@@ -5,7 +5,8 @@ import type { DiscoveryProblem } from "../core/types.js";
 import { discoverFlows } from "../engine/discover.js";
 import { EXIT_OK, EXIT_USAGE } from "../engine/exit-code.js";
 import { loadRunner } from "../engine/runner-registry.js";
-import { payloadValidator } from "../schema/payload-schema.js";
+import { out } from "./colors.js";
+import { schemaProblems, whereFlowsAre } from "./flow-problems.js";
 import { formatProblem } from "./format.js";
 
 export interface CheckOptions {
@@ -27,6 +28,9 @@ export async function checkCommand(options: CheckOptions): Promise<number> {
         const runner = await loadRunner(step.runner, flow.root);
         const refusal = runner.unavailableReason?.(process.env);
         if (refusal) notes.push(`${flow.name}/${step.name}: gated: ${refusal}`);
+        // A runner whose binary is missing here would fail every step `fire` gives it.
+        const missing = runner.missingReason?.(process.env, flow.root);
+        if (missing) errors.push({ path: flow.manifestPath, field: `steps[${index}].runner`, message: missing });
         // How a runner launches depends on the environment, not the step: one note per runner.
         const description = described.has(runner.name) ? undefined : runner.describe?.(process.env);
         if (description) notes.push(`${runner.name}: ${description.summary}`);
@@ -34,27 +38,24 @@ export async function checkCommand(options: CheckOptions): Promise<number> {
       } catch (error) {
         errors.push({ path: flow.manifestPath, field: `steps[${index}].runner`, message: describeError(error) });
       }
-      if (step.trigger.schema === undefined) continue;
-      try {
-        payloadValidator(step.trigger.schema);
-      } catch (error) {
-        errors.push({
-          path: flow.manifestPath,
-          field: `steps[${index}].trigger.schema`,
-          message: describeError(error),
-        });
-      }
     }
+    errors.push(...schemaProblems(flow));
   }
 
-  const ok = errors.length === 0;
+  // A check that found nothing to check is how a wrong --cwd or a misplaced flows/ folder would pass CI
+  // unnoticed, so it is exit 2 like any other problem (an empty project has nothing to gate anyway).
+  const empty = discovery.flows.length === 0 && errors.length === 0;
+  const nothing = `no flows found in ${whereFlowsAre(options.cwd)}`;
+  const ok = errors.length === 0 && !empty;
   if (options.json) {
-    console.log(JSON.stringify({ ok, flows: discovery.flows.length, steps, errors, notes }, null, 2));
+    const found = empty ? { nothingFound: nothing } : {};
+    console.log(JSON.stringify({ ok, flows: discovery.flows.length, steps, ...found, errors, notes }, null, 2));
   } else {
     for (const note of notes) console.log(`note: ${note}`);
-    for (const problem of errors) console.log(`error: ${formatProblem(options.cwd, problem)}`);
+    for (const problem of errors) console.log(out().red(`error: ${formatProblem(options.cwd, problem)}`));
     const summary = `${discovery.flows.length} flow(s), ${steps} step(s)`;
-    console.log(ok ? `ok: ${summary} checked` : `${errors.length} problem(s) in ${summary}`);
+    if (empty) console.log(out().red(`error: ${nothing} (nothing to check; \`codex-flows init\` scaffolds one)`));
+    else console.log(ok ? out().green(`ok: ${summary} checked`) : `${errors.length} problem(s) in ${summary}`);
   }
   return ok ? EXIT_OK : EXIT_USAGE;
 }

@@ -1,11 +1,15 @@
 // `codex-flows fire --event FILE|-`: run every step the event matches, and the events they chain.
-import { discoverFlows } from "../engine/discover.js";
+import type { FlowEvent } from "../core/types.js";
+import { type Discovery, discoverFlows } from "../engine/discover.js";
 import { fire } from "../engine/engine.js";
 import { readEvent } from "../engine/event.js";
-import { exitCodeFor } from "../engine/exit-code.js";
-import { matchEvent } from "../engine/match.js";
-import { discoveryWarnings, formatRun, formatSkip } from "./format.js";
+import { EXIT_USAGE, exitCodeFor } from "../engine/exit-code.js";
+import { type MatchResult, matchEvent } from "../engine/match.js";
+import { err, out } from "./colors.js";
+import { isSchemaError, matchedLines, runLine, startLine, turnedAway } from "./fire-lines.js";
+import { discoveryWarnings, formatSkip } from "./format.js";
 import { cancelOnSignals, unlessInterrupted } from "./interrupt.js";
+import { runnerFacts } from "./runner-facts.js";
 import { prefixedSink } from "./terminal-output.js";
 
 export interface FireCommandOptions {
@@ -22,47 +26,41 @@ export interface FireCommandOptions {
 export async function fireCommand(options: FireCommandOptions): Promise<number> {
   const event = await readEvent(options.event);
   const discovery = discoverFlows(options.cwd);
-  for (const warning of discoveryWarnings(options.cwd, discovery)) console.error(warning);
-
-  if (options.dryRun) {
-    const matched = matchEvent(event, discovery.flows);
-    const wouldRun = matched.matches.map(({ flow, step }) => ({ flow: flow.name, step: step.name }));
-    const errors = matched.errors.map((error) => ({ eventId: event.id, message: error.describe() }));
-    if (options.json) {
-      console.log(JSON.stringify({ event, dryRun: true, wouldRun, skipped: matched.skipped, errors }, null, 2));
-    } else {
-      console.log(`event ${event.id} (${event.type}): ${wouldRun.length} step(s) would run`);
-      for (const run of wouldRun) console.log(`>> ${run.flow}/${run.step} would run`);
-      for (const skip of matched.skipped) console.log(formatSkip(skip, options.verbose));
-      for (const error of errors) console.log(`error: ${error.message}`);
-    }
-    return exitCodeFor([], errors.length + discovery.errors.length);
-  }
+  for (const warning of discoveryWarnings(options.cwd, discovery)) console.error(err().yellow(warning));
+  if (options.dryRun) return dryRun(event, options, discovery);
 
   const interrupted = cancelOnSignals();
   const sinks = new Map<string, ReturnType<typeof prefixedSink>>();
+  let root: MatchResult | undefined;
   const report = await fire(event, discovery.flows, {
     concurrency: options.concurrency,
     maxDepth: options.maxDepth,
     signal: interrupted,
+    onMatched: (current, matched, depth) => {
+      if (depth > 0) return;
+      root = matched;
+      if (!options.json) console.log(matchedLines(current, matched, options.verbose ?? false).join("\n"));
+    },
+    onStart: (match, current) => {
+      if (!options.json) console.log(startLine(match, current, event));
+    },
     outputFor: (match, current) => {
-      const sink = prefixedSink(`[${match.flow.name}/${match.step.name}]`);
+      const sink = prefixedSink(err().dim(`[${match.flow.name}/${match.step.name}]`));
       sinks.set(`${current.id}\0${match.flow.name}\0${match.step.name}`, sink);
       return sink.sink;
     },
     onRun: (run) => {
       sinks.get(`${run.eventId}\0${run.flow}\0${run.step}`)?.flush();
-      if (!options.json) console.log(formatRun(run));
+      if (!options.json) console.log(runLine(run));
     },
   });
 
   if (options.json) {
     console.log(JSON.stringify(report, null, 2));
   } else {
-    if (report.runs.length === 0) console.log(`event ${event.id} (${event.type}): no step matched`);
-    // Non-matches of the fired event explain why something did not run; chained events' would be noise.
-    for (const skip of report.skipped) if (skip.eventId === event.id) console.log(formatSkip(skip, options.verbose));
-    for (const error of report.errors) console.log(`error: ${error.where ? `${error.where}: ` : ""}${error.message}`);
+    for (const error of report.errors) {
+      console.log(out().red(`error: ${error.where ? `${error.where}: ` : ""}${error.message}`));
+    }
   }
   // A broken flow might have been one this event was meant for: the healthy ones ran, but exit 2 says
   // the configuration needs fixing (a failed step still wins with 1).
@@ -70,5 +68,34 @@ export async function fireCommand(options: FireCommandOptions): Promise<number> 
     report.runs.map((run) => run.status),
     report.errors.length + discovery.errors.length,
   );
-  return unlessInterrupted(code, interrupted);
+  // Nothing ran then, so no step failed: the only question is whether the event was turned away.
+  const rejected = root !== undefined && turnedAway(root);
+  return unlessInterrupted(rejected ? EXIT_USAGE : code, interrupted);
+}
+
+/** `--dry-run`: what would run, why every other step would not, and any runner that could not start here. */
+async function dryRun(event: FlowEvent, options: FireCommandOptions, discovery: Discovery): Promise<number> {
+  const matched = matchEvent(event, discovery.flows);
+  const wouldRun = await Promise.all(
+    matched.matches.map(async ({ flow, step }) => {
+      const missing = (await runnerFacts(flow, step))?.missing;
+      return { flow: flow.name, step: step.name, ...(missing ? { runnerMissing: missing } : {}) };
+    }),
+  );
+  const errors = matched.errors.map((error) => ({ eventId: event.id, message: error.describe() }));
+  for (const run of wouldRun) {
+    if (run.runnerMissing) errors.push({ eventId: event.id, message: `${run.flow}/${run.step}: ${run.runnerMissing}` });
+  }
+  if (options.json) {
+    console.log(JSON.stringify({ event, dryRun: true, wouldRun, skipped: matched.skipped, errors }, null, 2));
+  } else {
+    console.log(`event ${event.id} (${event.type}): ${wouldRun.length} step(s) would run`);
+    for (const run of wouldRun)
+      console.log(`>> ${run.flow}/${run.step} would run${run.runnerMissing ? ", but cannot start here (below)" : ""}`);
+    // A step whose schema is broken is said once, in the errors.
+    for (const skip of matched.skipped) if (!isSchemaError(skip)) console.log(formatSkip(skip, options.verbose));
+    for (const error of errors) console.log(out().red(`error: ${error.message}`));
+  }
+  const code = exitCodeFor([], errors.length + discovery.errors.length);
+  return turnedAway(matched) ? EXIT_USAGE : code;
 }

@@ -6,7 +6,9 @@ import { readEvent } from "../engine/event.js";
 import { exitCodeFor } from "../engine/exit-code.js";
 import { matchStep } from "../engine/match.js";
 import { runStep } from "../engine/run-step.js";
-import { formatProblem, formatRun } from "./format.js";
+import { err } from "./colors.js";
+import { runLine } from "./fire-lines.js";
+import { formatProblem } from "./format.js";
 import { cancelOnSignals, unlessInterrupted } from "./interrupt.js";
 import { prefixedSink } from "./terminal-output.js";
 
@@ -47,7 +49,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     );
   }
 
-  const terminal = prefixedSink(`[${flow.name}/${step.name}]`);
+  const terminal = prefixedSink(err().dim(`[${flow.name}/${step.name}]`));
   const interrupted = cancelOnSignals();
   const run = await runStep(flow, step, event, { output: terminal.sink, signal: interrupted });
   terminal.flush();
@@ -55,7 +57,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     const { flow: flowName, step: stepName, status, result, durationMs } = run;
     console.log(JSON.stringify({ flow: flowName, step: stepName, status, result, durationMs }, null, 2));
   } else {
-    console.log(formatRun(run));
+    console.log(runLine(run));
   }
   return unlessInterrupted(exitCodeFor([run.status]), interrupted);
 }

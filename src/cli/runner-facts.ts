@@ -7,6 +7,8 @@ export interface RunnerFacts {
   /** True when the runner refuses steps in this environment (e.g. code-mode without CODEX_FLOWS_MODE). */
   gated: boolean;
   gatedReason?: string;
+  /** Why the runner could not start the step here (e.g. Bun not found): `fire` would fail it. */
+  missing?: string;
   /** One line on how the runner would launch the step (e.g. the app-server command). */
   summary?: string;
   details?: Record<string, unknown>;
@@ -26,9 +28,11 @@ export async function runnerFacts(
   }
   const reason = runner.unavailableReason?.(env);
   const description = runner.describe?.(env);
+  const missing = runner.missingReason?.(env, flow.root);
   return {
     gated: reason !== undefined,
     ...(reason === undefined ? {} : { gatedReason: reason }),
+    ...(missing === undefined ? {} : { missing }),
     ...(description ? { summary: description.summary, details: description.details } : {}),
   };
 }

@@ -3,7 +3,7 @@ import pLimit from "p-limit";
 import type { FlowDefinition, FlowEvent, SkippedStep, StepRun } from "../core/types.js";
 import type { Environment, OutputSink } from "../runner/runner.js";
 import { nextEvents } from "./chain.js";
-import { matchEvent, type StepMatch } from "./match.js";
+import { type MatchResult, matchEvent, type StepMatch } from "./match.js";
 import { runStep } from "./run-step.js";
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -18,6 +18,10 @@ export interface FireOptions {
   env?: Environment;
   /** Gives each step run its output sink (e.g. a terminal writer that prefixes lines with flow/step). */
   outputFor?: (match: StepMatch, event: FlowEvent) => OutputSink;
+  /** Observes what each event (the fired one at depth 0, chained ones deeper) matched, before its steps run. */
+  onMatched?: (event: FlowEvent, matched: MatchResult, depth: number) => void;
+  /** Observes each step as it starts (once it has a concurrency slot). */
+  onStart?: (match: StepMatch, event: FlowEvent) => void;
   /** Observes each run as it finishes. */
   onRun?: (run: StepRun) => void;
 }
@@ -50,17 +54,19 @@ export async function fire(event: FlowEvent, flows: FlowDefinition[], options: F
     const matched = matchEvent(current, flows);
     report.skipped.push(...matched.skipped.map((skip) => ({ ...skip, eventId: current.id })));
     report.errors.push(...matched.errors.map((error) => ({ eventId: current.id, message: error.describe() })));
+    options.onMatched?.(current, matched, depth);
 
     await Promise.all(
       matched.matches.map(async (match) => {
         // The slot is released before chained events fire, so a chain can never wait on its own slot.
-        const run = await limit(() =>
-          runStep(match.flow, match.step, current, {
+        const run = await limit(() => {
+          options.onStart?.(match, current);
+          return runStep(match.flow, match.step, current, {
             signal: options.signal,
             env: options.env,
             output: options.outputFor?.(match, current),
-          }),
-        );
+          });
+        });
         report.runs.push(run);
         options.onRun?.(run);
         if (run.status === "failed") return;

@@ -1,11 +1,14 @@
 // Loading one flow folder: parse flow.toml, validate it against schemas/flow.schema.json, resolve and check paths.
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import parseToml from "@iarna/toml/parse-string.js";
 import type { ErrorObject } from "ajv";
+import flowSchema from "../../schemas/flow.schema.json";
+import { nearName } from "../core/near-name.js";
 import type { DiscoveryProblem, FlowDefinition, FlowManifest, FlowSource, StepDefinition } from "../core/types.js";
 import { contractProblemsDetailed } from "../schema/contracts.js";
+import { checkStepPaths } from "./flow-paths.js";
 
 export const MANIFEST_FILE = "flow.toml";
 export const DEFAULT_TIMEOUT_MS = 300_000;
@@ -34,12 +37,23 @@ function fieldOf(error: ErrorObject): string {
   );
 }
 
+/** The fields the manifest schema allows where an `additionalProperties` error was raised. */
+function knownFields(schemaPath: string): string[] {
+  // `#/properties/steps/items/additionalProperties` -> the `properties` of `#/properties/steps/items`.
+  let node: unknown = flowSchema;
+  for (const part of schemaPath.split("/").slice(1, -1)) node = (node as Record<string, unknown> | undefined)?.[part];
+  const properties = (node as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return properties ? Object.keys(properties) : [];
+}
+
 function messageOf(error: ErrorObject): string {
   switch (error.keyword) {
     case "required":
       return "is required";
-    case "additionalProperties":
-      return "is not a known field";
+    case "additionalProperties": {
+      const near = nearName(String(error.params.additionalProperty), knownFields(error.schemaPath));
+      return near ? `is not a known field (did you mean "${near}"?)` : "is not a known field";
+    }
     case "minimum":
     case "maximum":
     case "type":
@@ -56,62 +70,12 @@ function messageOf(error: ErrorObject): string {
   }
 }
 
-/** Resolves a manifest path inside the flow folder; refuses absolute paths and `..` escapes. */
-function insideFlow(root: string, relativePath: string): string | undefined {
-  if (isAbsolute(relativePath)) return undefined;
-  const absolute = resolve(root, relativePath);
-  const rel = relative(root, absolute);
-  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? undefined : absolute;
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 export interface LoadOptions {
   /**
    * A script that does not exist yet is a warning, not a problem: codegen depends on manifests and schemas
    * only, and the natural order is flow.toml, schema, codegen, then the script typed by what codegen wrote.
    */
   scriptsOptional?: boolean;
-}
-
-function checkStepPaths(
-  root: string,
-  manifestPath: string,
-  step: RawStep,
-  index: number,
-  problems: ManifestProblem[],
-  missingScripts: ManifestProblem[],
-) {
-  const at = `steps[${index}]`;
-  const fileField = (field: string, value: string, what: string, missing = problems): string | undefined => {
-    const absolute = insideFlow(root, value);
-    if (!absolute) {
-      problems.push({ path: manifestPath, field, message: `${what} "${value}" points outside the flow folder` });
-    } else if (!isFile(absolute)) {
-      missing.push({ path: manifestPath, field, message: `${what} "${value}" does not exist` });
-    }
-    return absolute;
-  };
-  fileField(`${at}.script`, step.script, "script", missingScripts);
-  if (step.trigger.schema !== undefined) fileField(`${at}.trigger.schema`, step.trigger.schema, "schema");
-  if (step.cwd !== undefined && !isDirectory(resolve(root, step.cwd))) {
-    const what = existsSync(resolve(root, step.cwd)) ? "is not a folder" : "does not exist";
-    problems.push({ path: manifestPath, field: `${at}.cwd`, message: `cwd "${step.cwd}" ${what}` });
-  }
 }
 
 function toStep(root: string, step: RawStep): StepDefinition {

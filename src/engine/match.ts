@@ -24,6 +24,11 @@ export type StepVerdict =
 export interface MatchResult {
   matches: StepMatch[];
   skipped: SkippedStep[];
+  /**
+   * The skipped steps of the event's own type: their payload schema turned the event away (or could
+   * not be compiled). When there are some and nothing matched, the event was meant for a step and fits none.
+   */
+  rejected: SkippedStep[];
   /** Steps whose payload schema could not be compiled: configuration errors, not mere non-matches. */
   errors: FlowConfigError[];
 }
@@ -49,7 +54,7 @@ export function matchStep(event: FlowEvent, step: StepDefinition): StepVerdict {
 
 /** Every step of every flow checked against the event, in discovery order. */
 export function matchEvent(event: FlowEvent, flows: FlowDefinition[]): MatchResult {
-  const result: MatchResult = { matches: [], skipped: [], errors: [] };
+  const result: MatchResult = { matches: [], skipped: [], rejected: [], errors: [] };
   for (const flow of flows) {
     for (const step of flow.steps) {
       const verdict = matchStep(event, step);
@@ -57,12 +62,14 @@ export function matchEvent(event: FlowEvent, flows: FlowDefinition[]): MatchResu
         result.matches.push({ flow, step });
         continue;
       }
-      result.skipped.push({
+      const skip = {
         flow: flow.name,
         step: step.name,
         reason: verdict.reason,
         ...(verdict.errors ? { errors: verdict.errors } : {}),
-      });
+      };
+      result.skipped.push(skip);
+      if (step.trigger.type === event.type) result.rejected.push(skip);
       if (verdict.error) result.errors.push(verdict.error);
     }
   }

@@ -51,6 +51,13 @@ function untilStopped(running: Promise<RunnerOutput>, signal: AbortSignal, runne
   return Promise.race([running, givenUp]).finally(() => signal.removeEventListener("abort", onAbort));
 }
 
+/** Names the setting to change and where it lives, since the limit is often the default nobody chose. */
+function timeoutMessage(flow: FlowDefinition, step: StepDefinition): string {
+  const index = flow.steps.indexOf(step);
+  const field = index >= 0 ? `steps[${index}].timeout_ms` : "timeout_ms";
+  return `timed out after ${step.timeoutMs} ms (raise ${field} in ${flow.manifestPath} if the step needs longer)`;
+}
+
 /** Runs one step to completion. Never throws: every failure becomes a `failed` result with a message. */
 export async function runStep(
   flow: FlowDefinition,
@@ -90,7 +97,7 @@ export async function runStep(
   }
   // Whichever came first wins: killing a tree takes a grace period, during which the other may fire too.
   if (signal.aborted) {
-    const message = signal.reason === TIMED_OUT ? `timed out after ${step.timeoutMs} ms` : "canceled";
+    const message = signal.reason === TIMED_OUT ? timeoutMessage(flow, step) : "canceled";
     result = { status: "failed", message };
   }
   return {

@@ -60,7 +60,9 @@ export function resultFromOutput(output: RunnerOutput): FlowResult {
     return failed(`step ${how}${said}`, output.stderr, reported ? { ...reported } : {});
   }
   if (line === undefined) {
-    return failed(`step printed no "${RESULT_PREFIX.trim()} {json}" line on stdout`, output.stderr);
+    // Most often a script written without the helper that prints the line, so name the helper.
+    const how = 'wrap the script in `await defineStep((ctx) => ({ status: "completed" }))` from "codex-flows/step"';
+    return failed(`step printed no "${RESULT_PREFIX.trim()} {json}" line on stdout (${how})`, output.stderr);
   }
   if (parsed && "error" in parsed) return failed(parsed.error, output.stderr);
   return reported as FlowResult;

@@ -49,6 +49,11 @@ export interface Runner {
   run(invocation: StepInvocation, io: RunnerIO): Promise<RunnerOutput>;
   /** Optional: refuse a step before it runs (e.g. a gated runner); the message says how to enable it. */
   unavailableReason?(env: Environment): string | undefined;
+  /**
+   * Optional: why this runner could not start a step of the flow in `flowRoot` here (e.g. its binary is
+   * not found), so `check` and `fire --dry-run` report what `fire` would fail on. The message says how to fix it.
+   */
+  missingReason?(env: Environment, flowRoot: string): string | undefined;
   /** Optional: how the runner would launch a step here (e.g. the command it starts), shown by list and check. */
   describe?(env: Environment): RunnerDescription;
 }

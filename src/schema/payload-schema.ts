@@ -14,12 +14,29 @@ const memory = new Map<string, { stamp: string; validate: PayloadValidator }>();
 /** By content key (validatorKey), across flows and folders. */
 const byContent = new Map<string, PayloadValidator>();
 
+/**
+ * `:line:column` of a JSON.parse error, from the character position V8 reports (Node 20 says only
+ * "at position N"; later versions add "(line L column C)", dropped here so the place is said once).
+ */
+export function jsonErrorPlace(text: string, message: string): { at: string; reason: string } {
+  const reason = message.replace(/ in JSON at position \d+.*$/, "").replace(/ \(line \d+ column \d+\)$/, "");
+  const found = /at position (\d+)/.exec(message);
+  // A truncated file fails at its end, and V8 then gives no position.
+  const position = found ? Number(found[1]) : /end of JSON input/.test(message) ? text.length : undefined;
+  if (position === undefined) return { at: "", reason };
+  const before = text.slice(0, position);
+  const line = before.split("\n").length;
+  const column = position - before.lastIndexOf("\n");
+  return { at: `:${line}:${column}`, reason };
+}
+
 function parseSchema(path: string, text: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new FlowConfigError(`schema is not valid JSON: ${(error as Error).message}`, { where: path, cause: error });
+    const { at, reason } = jsonErrorPlace(text, (error as Error).message);
+    throw new FlowConfigError(`schema is not valid JSON: ${reason}`, { where: `${path}${at}`, cause: error });
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new FlowConfigError("schema must be a JSON object (a JSON Schema)", { where: path });
