@@ -7,6 +7,7 @@ import { EXIT_OK, EXIT_USAGE } from "../engine/exit-code.js";
 import { loadRunner } from "../engine/runner-registry.js";
 import { payloadValidator } from "../schema/payload-schema.js";
 import { formatProblem } from "./format.js";
+import { scheduleFacts, scheduleLines } from "./schedule-lines.js";
 
 export interface CheckOptions {
   cwd: string;
@@ -49,8 +50,10 @@ export async function checkCommand(options: CheckOptions): Promise<number> {
 
   const ok = errors.length === 0;
   if (options.json) {
-    console.log(JSON.stringify({ ok, flows: discovery.flows.length, steps, errors, notes }, null, 2));
+    const schedules = discovery.flows.flatMap((flow) => scheduleFacts(flow));
+    console.log(JSON.stringify({ ok, flows: discovery.flows.length, steps, schedules, errors, notes }, null, 2));
   } else {
+    for (const flow of discovery.flows) for (const line of scheduleLines(flow, `${flow.name}: `)) console.log(line);
     for (const note of notes) console.log(`note: ${note}`);
     for (const problem of errors) console.log(`error: ${formatProblem(options.cwd, problem)}`);
     const summary = `${discovery.flows.length} flow(s), ${steps} step(s)`;

@@ -3,6 +3,7 @@ import { discoverFlows } from "../engine/discover.js";
 import { EXIT_OK } from "../engine/exit-code.js";
 import { formatProblem, shortPath } from "./format.js";
 import { allRunnerFacts, type RunnerFacts } from "./runner-facts.js";
+import { scheduleFacts, scheduleLines } from "./schedule-lines.js";
 
 export interface ListOptions {
   cwd: string;
@@ -26,6 +27,7 @@ export async function listCommand(options: ListOptions): Promise<number> {
         timeoutMs: step.timeoutMs,
         trigger: { type: step.trigger.type, schema: step.trigger.schema ?? null },
       })),
+      schedules: scheduleFacts(flow),
     }));
     console.log(JSON.stringify({ flows, errors: discovery.errors, shadowed: discovery.shadowed }, null, 2));
     return EXIT_OK;
@@ -45,6 +47,7 @@ export async function listCommand(options: ListOptions): Promise<number> {
       if (known?.gatedReason) runnerNotes.add(`${step.runner}: gated: ${known.gatedReason}`);
       if (known?.summary) runnerNotes.add(`${step.runner}: ${known.summary}`);
     }
+    lines.push(...scheduleLines(flow));
   }
   for (const note of runnerNotes) lines.push(`note: ${note}`);
   for (const hidden of discovery.shadowed) {

@@ -6,6 +6,7 @@ import parseToml from "@iarna/toml/parse-string.js";
 import type { ErrorObject } from "ajv";
 import type { DiscoveryProblem, FlowDefinition, FlowManifest, FlowSource, StepDefinition } from "../core/types.js";
 import { contractProblemsDetailed } from "../schema/contracts.js";
+import { checkSchedules } from "./schedules.js";
 
 export const MANIFEST_FILE = "flow.toml";
 export const DEFAULT_TIMEOUT_MS = 300_000;
@@ -172,6 +173,7 @@ export function loadFlow(root: string, source: FlowSource): LoadedFlow {
     }
     checkStepPaths(root, manifestPath, step, index, problems);
   });
+  const schedules = checkSchedules(manifest.schedules, manifestPath, problems);
   if (problems.length > 0) return { ok: false, problems, name: manifest.name };
 
   return {
@@ -185,6 +187,7 @@ export function loadFlow(root: string, source: FlowSource): LoadedFlow {
       manifestHash: manifestHash(text),
       source,
       config: manifest.config ?? {},
+      schedules,
       steps: manifest.steps.map((step) => toStep(root, step)),
     },
   };
