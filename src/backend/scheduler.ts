@@ -125,7 +125,9 @@ export class Scheduler {
     try {
       outcome = await this.options.dispatch(event);
     } catch (error) {
-      this.options.log(`error: schedule ${flow}/${schedule.name}: tick ${tick.toISOString()} not fired: ${describeError(error)}`);
+      this.options.log(
+        `error: schedule ${flow}/${schedule.name}: tick ${tick.toISOString()} not fired: ${describeError(error)}`,
+      );
       return false;
     }
     recordScheduleTick(this.options.db, {

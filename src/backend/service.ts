@@ -115,7 +115,12 @@ export class BackendService {
       stoppedReason: "the service stopped before the step finished",
       log: this.log,
     });
-    this.scheduler = new Scheduler({ db, catalog: this.catalog, dispatch: (event) => this.dispatch(event), log: this.log });
+    this.scheduler = new Scheduler({
+      db,
+      catalog: this.catalog,
+      dispatch: (event) => this.dispatch(event),
+      log: this.log,
+    });
   }
 
   /**
