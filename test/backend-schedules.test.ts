@@ -39,8 +39,8 @@ function tickerProject(schedules: { name: string; catchUp?: string }[]): string 
     "flows/ticker/exec/log.ts": [
       'import { appendFileSync } from "node:fs";',
       "const input = JSON.parse(await new Response(Bun.stdin.stream()).text());",
-      "appendFileSync(`${input.flow.root}/../../ticks.log`, `${input.flow.event.id}\\n`);",
-      'console.log(`FLOW_RESULT ${JSON.stringify({ status: "completed" })}`);',
+      'appendFileSync(input.flow.root + "/../../ticks.log", input.flow.event.id + "\\n");',
+      'console.log("FLOW_RESULT " + JSON.stringify({ status: "completed" }));',
     ].join("\n"),
   });
 }

@@ -51,6 +51,8 @@ function messageOf(error: ErrorObject): string {
       // Runner names become package names (codex-flows-runner-<name>), so they allow fewer characters.
       if (error.instancePath.endsWith("/runner")) return "must use lower-case letters, digits and '-'";
       return "must use lower-case letters, digits, '.', '_' and '-'";
+    case "enum":
+      return `must be one of ${(error.params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(", ")}`;
     default:
       return error.message ?? "is invalid";
   }
