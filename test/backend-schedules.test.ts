@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, test } from "vitest";
+import { DATABASE_FILE, openStore } from "../src/store/open-store.js";
 import { api, type Backend, eventually, type Run, startBackend } from "./backend-helpers.js";
 import { tempDir, writeFiles } from "./helpers.js";
 
@@ -137,9 +138,9 @@ describe("backend schedules", () => {
     await first.stop("SIGKILL");
     // Down across at least one tick.
     await sleep(3_000);
+    const restartAt = Date.now();
     const second = await startBackend({ project, dataDir: first.dataDir });
-    const lastBefore = tickOf(before.at(-1) as StoredEvent);
-    const all = await waitForTicks(second, "every2s", 3, lastBefore);
+    const all = await waitForTicks(second, "every2s", 3, tickOf(before.at(-1) as StoredEvent));
     const ids = all.map((event) => event.id);
     expect(new Set(ids).size).toBe(ids.length);
     // Every tick the first service fired is still there once, and was not fired again.
@@ -148,11 +149,38 @@ describe("backend schedules", () => {
     // Steps ran at most once per tick (the kill may have cut one short before it logged).
     const logged = loggedIds(project);
     expect(new Set(logged).size).toBe(logged.length);
-    // The restart saw what it missed, and the ticks after it came one every 2 s.
+    // The restart saw what it missed, and fired the newest missed tick and then one every 2 s.
     expect(second.stderr()).toMatch(/schedule ticker\/every2s: missed tick\(s\) since .*catch_up = latest: firing 1/);
+    const lastBefore = Math.max(...all.filter((event) => Date.parse(event.receivedAt) < restartAt).map(tickOf));
     const after = all.map(tickOf).filter((tick) => tick > lastBefore);
+    expect(after[0]).toBeGreaterThanOrEqual(Math.floor(restartAt / 2_000) * 2_000);
     for (let index = 1; index < after.length; index++)
       expect((after[index] as number) - (after[index - 1] as number)).toBe(2_000);
+    expect(await second.stop()).toBe(0);
+  }, 120_000);
+
+  test("a tick fired again after its record was lost (a crash between commit and record) is a duplicate, not a second run", async () => {
+    const project = tickerProject([{ name: "every2s", catchUp: "all" }]);
+    const first = await startBackend({ project });
+    const before = await waitForTicks(first, "every2s", 2);
+    await first.stop("SIGKILL");
+    // Forget the last two ticks, as a crash right after their events were committed would.
+    const firstTick = tickOf(before[0] as StoredEvent);
+    const db = await openStore(join(first.dataDir, DATABASE_FILE));
+    db.prepare("UPDATE schedule_state SET checked_through = ?, last_tick_at = NULL").run(firstTick - 1);
+    db.close();
+    const second = await startBackend({ project, dataDir: first.dataDir });
+    for (const event of before.slice(0, 2)) {
+      await eventually(
+        () => second.stderr().includes(`fired event ${event.id}: already accepted before (not run again)`),
+        30_000,
+        `the second look at ${event.id}`,
+      );
+      expect(await runsOf(second, event.id)).toHaveLength(1);
+    }
+    await waitForTicks(second, "every2s", 1, Date.now());
+    const logged = loggedIds(project);
+    expect(new Set(logged).size).toBe(logged.length);
     expect(await second.stop()).toBe(0);
   }, 120_000);
 
