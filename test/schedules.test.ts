@@ -95,6 +95,13 @@ describe("schedules in flow.toml", () => {
     expect(checked.stdout).toContain(
       `clock: schedule nightly  cron="0 3 * * *" Europe/Berlin  fires clock.tick  next: `,
     );
+    expect(checked.stdout).not.toContain("runs no step");
+    const orphan = project(schedule("lost", "0 3 * * *").replace('type = "clock.tick"', 'type = "clock.nobody"'));
+    const noted = await runCli(["check", "--cwd", orphan]);
+    expect(noted.code).toBe(0);
+    expect(noted.stdout).toContain(
+      'note: schedule clock/lost: its event runs no step (no step triggers on "clock.nobody")',
+    );
     const checkedJson = jsonOf<{ schedules: Record<string, unknown>[] }>(
       await runCli(["check", "--cwd", dir, "--json"]),
     );

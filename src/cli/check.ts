@@ -7,7 +7,7 @@ import { EXIT_OK, EXIT_USAGE } from "../engine/exit-code.js";
 import { loadRunner } from "../engine/runner-registry.js";
 import { payloadValidator } from "../schema/payload-schema.js";
 import { formatProblem } from "./format.js";
-import { scheduleFacts, scheduleLines } from "./schedule-lines.js";
+import { scheduleFacts, scheduleLines, scheduleNotes } from "./schedule-lines.js";
 
 export interface CheckOptions {
   cwd: string;
@@ -48,6 +48,7 @@ export async function checkCommand(options: CheckOptions): Promise<number> {
     }
   }
 
+  notes.push(...scheduleNotes(discovery.flows));
   const ok = errors.length === 0;
   if (options.json) {
     const schedules = discovery.flows.flatMap((flow) => scheduleFacts(flow));
