@@ -84,13 +84,12 @@ export class Scheduler {
     const key = `${flow}/${schedule.name}`;
     let cursor = this.cursors.get(key);
     let due: Date[];
-    // Set before firing: a look that fails half-way resumes after the last tick that was accepted.
     if (cursor === undefined || stalled) {
       // Whatever came due since the store last dealt with this schedule passed while the service was down.
       cursor ??= noteSchedule(this.options.db, flow, schedule.name, now).checkedThrough;
       due = this.missed(flow, schedule, cursor, now);
-      this.cursors.set(key, now);
     } else {
+      // Up and running: every tick since the last look fires, however late this look is.
       due = ticksBetween(schedule, new Date(cursor), new Date(now), MAX_CATCH_UP);
     }
     for (const tick of due) {
