@@ -21,7 +21,7 @@ async function standInRegistry(packument: Packument) {
   const requests: string[] = [];
   const listen = (port = 0) =>
     new Promise<number>((resolve, reject) => {
-      server = createServer((request, response) => {
+      const listening = createServer((request, response) => {
         requests.push(request.url ?? "");
         if (request.url !== "/@openai%2Fcodex") {
           response.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
@@ -29,8 +29,9 @@ async function standInRegistry(packument: Packument) {
         }
         response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(packument));
       });
-      server.once("error", reject);
-      server.listen(port, "127.0.0.1", () => resolve((server?.address() as AddressInfo).port));
+      server = listening;
+      listening.once("error", reject);
+      listening.listen(port, "127.0.0.1", () => resolve((listening.address() as AddressInfo).port));
     });
   const close = () =>
     new Promise<void>((resolve) => {
