@@ -108,6 +108,15 @@ describe("schedules in flow.toml", () => {
     expect(checkedJson.schedules).toEqual([expect.objectContaining({ flow: "clock", name: "nightly", next })]);
   });
 
+  test("fire and run are unaffected: a scheduled step runs by hand with the same event, and no tick fires in-process", async () => {
+    const dir = project(schedule("every-second", "* * * * * *"));
+    const event = JSON.stringify({ id: "by-hand", type: "clock.tick", payload: {} });
+    const fired = await runCli(["fire", "--cwd", dir, "--event", "-", "--json"], { input: event });
+    expect(fired.code).toBe(0);
+    const report = jsonOf<{ runs: { eventId: string; step: string; status: string }[] }>(fired);
+    expect(report.runs).toEqual([expect.objectContaining({ eventId: "by-hand", step: "main", status: "completed" })]);
+  });
+
   test("daylight saving in the schedule's timezone: as croner documents", () => {
     const berlin = (cron: string): ScheduleDefinition => ({
       name: "dst",
