@@ -122,6 +122,7 @@ describe("manifest errors", () => {
             trigger: { type: "test.event", schema: null },
           },
         ],
+        schedules: [],
       },
     ]);
     expect(listed.errors).toHaveLength(10);

@@ -16,6 +16,7 @@ import { ClientGone, HttpError, readBody, sendJson } from "./http-io.js";
 import { parseTarget } from "./request-target.js";
 import type { RouteHandler } from "./route-types.js";
 import { cancelRun, getRunRoute, getRuns } from "./run-routes.js";
+import { getSchedules } from "./schedule-routes.js";
 import type { BackendService } from "./service.js";
 import { diskFullAnswer, isDiskFull, storeHealth } from "./store-health.js";
 import { postClaim, postComplete, postHeartbeat, postOutput } from "./worker-routes.js";
@@ -45,6 +46,7 @@ const ROUTES: Route[] = [
   { pattern: ["runs"], methods: { GET: getRuns } },
   { pattern: ["runs", ":id"], methods: { GET: getRunRoute } },
   { pattern: ["runs", ":id", "cancel"], methods: { POST: cancelRun } },
+  { pattern: ["schedules"], methods: { GET: getSchedules } },
   { pattern: ["workers", "claim"], methods: { POST: postClaim } },
   { pattern: ["attempts", ":id", "heartbeat"], methods: { POST: postHeartbeat }, leaseFenced: true },
   { pattern: ["attempts", ":id", "output"], methods: { POST: postOutput }, leaseFenced: true },

@@ -31,6 +31,7 @@ import { AcceptQueue } from "./accept-queue.js";
 import type { ServeConfig } from "./config.js";
 import { prepareDataDir } from "./data-dir-access.js";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
+import { Scheduler } from "./scheduler.js";
 
 export interface DispatchResult extends InsertEventOutcome {
   matched: number;
@@ -64,6 +65,8 @@ export class BackendService {
   /** The lease protocol over this store: the service's own workers and remote ones (over HTTP) use it. */
   readonly protocol: SqliteLeaseProtocol;
   private readonly pool: WorkerLoop;
+  /** Fires the flows' schedules through `dispatch`, like any posted event. */
+  readonly scheduler: Scheduler;
   private readonly localCapabilities: ReturnType<typeof capabilitiesOf>;
   private expiryTimer: NodeJS.Timeout | undefined;
   private readonly log: (line: string) => void;
@@ -112,6 +115,12 @@ export class BackendService {
       stoppedReason: "the service stopped before the step finished",
       log: this.log,
     });
+    this.scheduler = new Scheduler({
+      db,
+      catalog: this.catalog,
+      dispatch: (event) => this.dispatch(event),
+      log: this.log,
+    });
   }
 
   /**
@@ -139,6 +148,7 @@ export class BackendService {
   start(): void {
     this.recover();
     void this.pool.start();
+    this.scheduler.start();
     this.expiryTimer = setInterval(() => this.expire(), Math.max(100, Math.floor(this.config.leaseMs / 2)));
   }
 
@@ -288,6 +298,7 @@ export class BackendService {
   /** SIGTERM: no new work; running steps get `graceMs`, then are killed and marked interrupted (or requeued). */
   async close(graceMs = this.config.graceMs): Promise<void> {
     if (this.expiryTimer) clearInterval(this.expiryTimer);
+    await this.scheduler.stop();
     await this.queue.idle();
     // No run is handed out any more, to this service's workers or to remote ones waiting in a claim.
     this.protocol.close();

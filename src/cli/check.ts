@@ -8,6 +8,7 @@ import { loadRunner } from "../engine/runner-registry.js";
 import { out } from "./colors.js";
 import { schemaProblems, whereFlowsAre } from "./flow-problems.js";
 import { formatProblem } from "./format.js";
+import { scheduleFacts, scheduleLines, scheduleNotes } from "./schedule-lines.js";
 
 export interface CheckOptions {
   cwd: string;
@@ -42,6 +43,7 @@ export async function checkCommand(options: CheckOptions): Promise<number> {
     errors.push(...schemaProblems(flow));
   }
 
+  notes.push(...scheduleNotes(discovery.flows));
   // A check that found nothing to check is how a wrong --cwd or a misplaced flows/ folder would pass CI
   // unnoticed, so it is exit 2 like any other problem (an empty project has nothing to gate anyway).
   const empty = discovery.flows.length === 0 && errors.length === 0;
@@ -49,8 +51,12 @@ export async function checkCommand(options: CheckOptions): Promise<number> {
   const ok = errors.length === 0 && !empty;
   if (options.json) {
     const found = empty ? { nothingFound: nothing } : {};
-    console.log(JSON.stringify({ ok, flows: discovery.flows.length, steps, ...found, errors, notes }, null, 2));
+    const schedules = discovery.flows.flatMap((flow) => scheduleFacts(flow));
+    console.log(
+      JSON.stringify({ ok, flows: discovery.flows.length, steps, schedules, ...found, errors, notes }, null, 2),
+    );
   } else {
+    for (const flow of discovery.flows) for (const line of scheduleLines(flow, `${flow.name}: `)) console.log(line);
     for (const note of notes) console.log(`note: ${note}`);
     for (const problem of errors) console.log(out().red(`error: ${formatProblem(options.cwd, problem)}`));
     const summary = `${discovery.flows.length} flow(s), ${steps} step(s)`;

@@ -4,6 +4,7 @@ import { EXIT_OK } from "../engine/exit-code.js";
 import { schemaProblems, whereFlowsAre } from "./flow-problems.js";
 import { formatProblem, shortPath } from "./format.js";
 import { allRunnerFacts, type RunnerFacts } from "./runner-facts.js";
+import { scheduleFacts, scheduleLines } from "./schedule-lines.js";
 
 export interface ListOptions {
   cwd: string;
@@ -32,6 +33,7 @@ export async function listCommand(options: ListOptions): Promise<number> {
         timeoutMs: step.timeoutMs,
         trigger: { type: step.trigger.type, schema: step.trigger.schema ?? null },
       })),
+      schedules: scheduleFacts(flow),
     }));
     console.log(JSON.stringify({ flows, errors, shadowed: discovery.shadowed }, null, 2));
     return EXIT_OK;
@@ -54,6 +56,7 @@ export async function listCommand(options: ListOptions): Promise<number> {
       if (known?.gatedReason) runnerNotes.add(`${step.runner}: gated: ${known.gatedReason}`);
       if (known?.summary) runnerNotes.add(`${step.runner}: ${known.summary}`);
     }
+    lines.push(...scheduleLines(flow));
   }
   for (const note of runnerNotes) lines.push(`note: ${note}`);
   for (const hidden of discovery.shadowed) {

@@ -72,7 +72,7 @@ export interface FlowResult {
   [k: string]: unknown;
 }
 /**
- * flow.toml: one flow's name, config and steps.
+ * flow.toml: one flow's name, config, schedules and steps.
  */
 export interface FlowManifest {
   /**
@@ -90,6 +90,34 @@ export interface FlowManifest {
   config?: {
     [k: string]: unknown;
   };
+  /**
+   * Clock triggers: each schedule fires its event on every tick of its cron expression (backend serve only).
+   */
+  schedules?: {
+    /**
+     * Unique within the flow; part of each tick's event id.
+     */
+    name: string;
+    /**
+     * 5 fields (minute hour day month weekday), or 6 with seconds first.
+     */
+    cron: string;
+    /**
+     * IANA time zone the cron expression is read in (default UTC).
+     */
+    timezone?: string;
+    /**
+     * Ticks missed while the backend was down: fire the most recent once (latest, the default), none, or all (at most 100).
+     */
+    catch_up?: "latest" | "none" | "all";
+    event: {
+      type: string;
+      /**
+       * The event's payload (default {}).
+       */
+      payload?: unknown;
+    };
+  }[];
   /**
    * @minItems 1
    */

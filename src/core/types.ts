@@ -69,6 +69,19 @@ export interface StepDefinition {
   trigger: StepTrigger;
 }
 
+/** What to do with ticks that passed while the backend was down (`catch_up` in flow.toml). */
+export type ScheduleCatchUp = "latest" | "none" | "all";
+
+/** A `[[schedules]]` entry of flow.toml, checked: its cron expression and timezone parse. */
+export interface ScheduleDefinition {
+  name: string;
+  cron: string;
+  /** IANA name; "UTC" when flow.toml gives none. */
+  timezone: string;
+  catchUp: ScheduleCatchUp;
+  event: { type: string; payload: unknown };
+}
+
 export interface FlowDefinition {
   name: string;
   version: number | string;
@@ -81,6 +94,8 @@ export interface FlowDefinition {
   manifestHash: string;
   source: FlowSource;
   config: FlowConfig;
+  /** Clock triggers, fired by `backend serve` only (in-process `fire` and `run` ignore them). */
+  schedules: ScheduleDefinition[];
   steps: StepDefinition[];
 }
 

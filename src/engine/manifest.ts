@@ -9,6 +9,7 @@ import { nearName } from "../core/near-name.js";
 import type { DiscoveryProblem, FlowDefinition, FlowManifest, FlowSource, StepDefinition } from "../core/types.js";
 import { contractProblemsDetailed } from "../schema/contracts.js";
 import { checkStepPaths } from "./flow-paths.js";
+import { checkSchedules } from "./schedules.js";
 
 export const MANIFEST_FILE = "flow.toml";
 export const DEFAULT_TIMEOUT_MS = 300_000;
@@ -65,6 +66,8 @@ function messageOf(error: ErrorObject): string {
       // Runner names become package names (codex-flows-runner-<name>), so they allow fewer characters.
       if (error.instancePath.endsWith("/runner")) return "must use lower-case letters, digits and '-'";
       return "must use lower-case letters, digits, '.', '_' and '-'";
+    case "enum":
+      return `must be one of ${(error.params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(", ")}`;
     default:
       return error.message ?? "is invalid";
   }
@@ -154,6 +157,7 @@ export function loadFlow(root: string, source: FlowSource, options: LoadOptions 
     checkStepPaths(root, manifestPath, step, index, problems, missingScripts);
   });
   if (!options.scriptsOptional) problems.push(...missingScripts);
+  const schedules = checkSchedules(manifest.schedules, manifestPath, problems);
   if (problems.length > 0) return { ok: false, problems, name: manifest.name };
 
   return {
@@ -167,6 +171,7 @@ export function loadFlow(root: string, source: FlowSource, options: LoadOptions 
       manifestHash: manifestHash(text),
       source,
       config: manifest.config ?? {},
+      schedules,
       steps: manifest.steps.map((step) => toStep(root, step)),
     },
     ...(missingScripts.length > 0 && options.scriptsOptional ? { warnings: missingScripts } : {}),

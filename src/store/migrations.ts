@@ -108,6 +108,20 @@ export const MIGRATIONS: readonly string[] = [
     at INTEGER NOT NULL
   );
   `,
+  // 4: schedules: per (flow, schedule), the time through which its ticks are dealt with (fired, or
+  // skipped by catch_up; set to the first sight of the schedule, so adding one never fires its past),
+  // and the newest tick fired, so a restart knows which ticks it missed.
+  `
+  CREATE TABLE IF NOT EXISTS schedule_state (
+    flow TEXT NOT NULL,
+    name TEXT NOT NULL,
+    checked_through INTEGER NOT NULL,
+    last_tick_at INTEGER,
+    last_fired_at INTEGER,
+    last_event_id TEXT,
+    PRIMARY KEY (flow, name)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Applies the migrations this database has not seen yet, each in its own transaction. */

@@ -4,9 +4,9 @@ import runtime0Module from "ajv/dist/runtime/ucs2length.js";
 const runtime0 = "default" in runtime0Module ? runtime0Module : { default: runtime0Module };
 
 export const manifest = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://codex-flows.dev/schemas/flow.schema.json","title":"FlowManifest","description":"flow.toml: one flow's name, config and steps.","type":"object","required":["name","steps"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$","description":"Lower-case letters, digits, '.', '_' and '-'; unique across discovered flows."},"version":{"type":["integer","string"],"description":"The flow's own version."},"description":{"type":"string"},"config":{"type":"object","description":"Free-form settings handed to every step as flow.config.","additionalProperties":true},"steps":{"type":"array","minItems":1,"items":{"type":"object","required":["name","runner","script","trigger"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$"},"runner":{"type":"string","pattern":"^[a-z0-9][a-z0-9-]*$","description":"bun, code-mode, or <name> from an installed codex-flows-runner-<name> package."},"script":{"type":"string","minLength":1,"description":"Path inside the flow folder."},"timeout_ms":{"type":"integer","minimum":1,"maximum":2147483647,"description":"Kill the step after this many milliseconds (default 300000; at most 2147483647, about 24.8 days)."},"cwd":{"type":"string","description":"Working directory, relative to the flow folder (default the folder)."},"retries":{"type":"integer","minimum":0,"description":"Backend retries after an interruption."},"trigger":{"type":"object","required":["type"],"properties":{"type":{"type":"string","minLength":1},"schema":{"type":"string","minLength":1,"description":"Payload JSON Schema, inside the flow folder."}},"additionalProperties":false}},"additionalProperties":false}}},"additionalProperties":false};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://codex-flows.dev/schemas/flow.schema.json","title":"FlowManifest","description":"flow.toml: one flow's name, config, schedules and steps.","type":"object","required":["name","steps"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$","description":"Lower-case letters, digits, '.', '_' and '-'; unique across discovered flows."},"version":{"type":["integer","string"],"description":"The flow's own version."},"description":{"type":"string"},"config":{"type":"object","description":"Free-form settings handed to every step as flow.config.","additionalProperties":true},"schedules":{"type":"array","description":"Clock triggers: each schedule fires its event on every tick of its cron expression (backend serve only).","items":{"type":"object","required":["name","cron","event"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$","description":"Unique within the flow; part of each tick's event id."},"cron":{"type":"string","minLength":1,"description":"5 fields (minute hour day month weekday), or 6 with seconds first."},"timezone":{"type":"string","minLength":1,"description":"IANA time zone the cron expression is read in (default UTC)."},"catch_up":{"type":"string","enum":["latest","none","all"],"description":"Ticks missed while the backend was down: fire the most recent once (latest, the default), none, or all (at most 100)."},"event":{"type":"object","required":["type"],"properties":{"type":{"type":"string","minLength":1},"payload":{"description":"The event's payload (default {})."}},"additionalProperties":false}},"additionalProperties":false}},"steps":{"type":"array","minItems":1,"items":{"type":"object","required":["name","runner","script","trigger"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$"},"runner":{"type":"string","pattern":"^[a-z0-9][a-z0-9-]*$","description":"bun, code-mode, or <name> from an installed codex-flows-runner-<name> package."},"script":{"type":"string","minLength":1,"description":"Path inside the flow folder."},"timeout_ms":{"type":"integer","minimum":1,"maximum":2147483647,"description":"Kill the step after this many milliseconds (default 300000; at most 2147483647, about 24.8 days)."},"cwd":{"type":"string","description":"Working directory, relative to the flow folder (default the folder)."},"retries":{"type":"integer","minimum":0,"description":"Backend retries after an interruption."},"trigger":{"type":"object","required":["type"],"properties":{"type":{"type":"string","minLength":1},"schema":{"type":"string","minLength":1,"description":"Payload JSON Schema, inside the flow folder."}},"additionalProperties":false}},"additionalProperties":false}}},"additionalProperties":false};
 const pattern0 = new RegExp("^[a-z0-9][a-z0-9._-]*$", "u");
-const pattern2 = new RegExp("^[a-z0-9][a-z0-9-]*$", "u");
+const pattern3 = new RegExp("^[a-z0-9][a-z0-9-]*$", "u");
 const func2 = runtime0.default;
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -35,7 +35,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(((((key0 === "name") || (key0 === "version")) || (key0 === "description")) || (key0 === "config")) || (key0 === "steps"))){
+if(!((((((key0 === "name") || (key0 === "version")) || (key0 === "description")) || (key0 === "config")) || (key0 === "schedules")) || (key0 === "steps"))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -111,11 +111,15 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.steps !== undefined){
-let data4 = data.steps;
+if(data.schedules !== undefined){
+let data4 = data.schedules;
 if(Array.isArray(data4)){
-if(data4.length < 1){
-const err8 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+let data5 = data4[i0];
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.name === undefined){
+const err8 = {instancePath:instancePath+"/schedules/" + i0,schemaPath:"#/properties/schedules/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -124,12 +128,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-const len0 = data4.length;
-for(let i0=0; i0<len0; i0++){
-let data5 = data4[i0];
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.name === undefined){
-const err9 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/properties/steps/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(data5.cron === undefined){
+const err9 = {instancePath:instancePath+"/schedules/" + i0,schemaPath:"#/properties/schedules/items/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -138,8 +138,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(data5.runner === undefined){
-const err10 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/properties/steps/items/required",keyword:"required",params:{missingProperty: "runner"},message:"must have required property '"+"runner"+"'"};
+if(data5.event === undefined){
+const err10 = {instancePath:instancePath+"/schedules/" + i0,schemaPath:"#/properties/schedules/items/required",keyword:"required",params:{missingProperty: "event"},message:"must have required property '"+"event"+"'"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -148,8 +148,9 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data5.script === undefined){
-const err11 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/properties/steps/items/required",keyword:"required",params:{missingProperty: "script"},message:"must have required property '"+"script"+"'"};
+for(const key1 in data5){
+if(!(((((key1 === "name") || (key1 === "cron")) || (key1 === "timezone")) || (key1 === "catch_up")) || (key1 === "event"))){
+const err11 = {instancePath:instancePath+"/schedules/" + i0,schemaPath:"#/properties/schedules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -158,8 +159,12 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(data5.trigger === undefined){
-const err12 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/properties/steps/items/required",keyword:"required",params:{missingProperty: "trigger"},message:"must have required property '"+"trigger"+"'"};
+}
+if(data5.name !== undefined){
+let data6 = data5.name;
+if(typeof data6 === "string"){
+if(!pattern0.test(data6)){
+const err12 = {instancePath:instancePath+"/schedules/" + i0+"/name",schemaPath:"#/properties/schedules/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -168,9 +173,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-for(const key1 in data5){
-if(!(((((((key1 === "name") || (key1 === "runner")) || (key1 === "script")) || (key1 === "timeout_ms")) || (key1 === "cwd")) || (key1 === "retries")) || (key1 === "trigger"))){
-const err13 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/properties/steps/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+}
+else {
+const err13 = {instancePath:instancePath+"/schedules/" + i0+"/name",schemaPath:"#/properties/schedules/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -180,11 +185,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data5.name !== undefined){
-let data6 = data5.name;
-if(typeof data6 === "string"){
-if(!pattern0.test(data6)){
-const err14 = {instancePath:instancePath+"/steps/" + i0+"/name",schemaPath:"#/properties/steps/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]*$"+"\""};
+if(data5.cron !== undefined){
+let data7 = data5.cron;
+if(typeof data7 === "string"){
+if(func2(data7) < 1){
+const err14 = {instancePath:instancePath+"/schedules/" + i0+"/cron",schemaPath:"#/properties/schedules/items/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -195,7 +200,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/steps/" + i0+"/name",schemaPath:"#/properties/steps/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err15 = {instancePath:instancePath+"/schedules/" + i0+"/cron",schemaPath:"#/properties/schedules/items/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -205,11 +210,11 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data5.runner !== undefined){
-let data7 = data5.runner;
-if(typeof data7 === "string"){
-if(!pattern2.test(data7)){
-const err16 = {instancePath:instancePath+"/steps/" + i0+"/runner",schemaPath:"#/properties/steps/items/properties/runner/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9-]*$"+"\""};
+if(data5.timezone !== undefined){
+let data8 = data5.timezone;
+if(typeof data8 === "string"){
+if(func2(data8) < 1){
+const err16 = {instancePath:instancePath+"/schedules/" + i0+"/timezone",schemaPath:"#/properties/schedules/items/properties/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -220,7 +225,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/steps/" + i0+"/runner",schemaPath:"#/properties/steps/items/properties/runner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err17 = {instancePath:instancePath+"/schedules/" + i0+"/timezone",schemaPath:"#/properties/schedules/items/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -230,11 +235,10 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data5.script !== undefined){
-let data8 = data5.script;
-if(typeof data8 === "string"){
-if(func2(data8) < 1){
-const err18 = {instancePath:instancePath+"/steps/" + i0+"/script",schemaPath:"#/properties/steps/items/properties/script/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data5.catch_up !== undefined){
+let data9 = data5.catch_up;
+if(typeof data9 !== "string"){
+const err18 = {instancePath:instancePath+"/schedules/" + i0+"/catch_up",schemaPath:"#/properties/schedules/items/properties/catch_up/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -243,9 +247,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/steps/" + i0+"/script",schemaPath:"#/properties/steps/items/properties/script/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!(((data9 === "latest") || (data9 === "none")) || (data9 === "all"))){
+const err19 = {instancePath:instancePath+"/schedules/" + i0+"/catch_up",schemaPath:"#/properties/schedules/items/properties/catch_up/enum",keyword:"enum",params:{allowedValues: schema11.properties.schedules.items.properties.catch_up.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -255,10 +258,11 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data5.timeout_ms !== undefined){
-let data9 = data5.timeout_ms;
-if(!((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9)))){
-const err20 = {instancePath:instancePath+"/steps/" + i0+"/timeout_ms",schemaPath:"#/properties/steps/items/properties/timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data5.event !== undefined){
+let data10 = data5.event;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+if(data10.type === undefined){
+const err20 = {instancePath:instancePath+"/schedules/" + i0+"/event",schemaPath:"#/properties/schedules/items/properties/event/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -267,9 +271,9 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(typeof data9 == "number"){
-if(data9 > 2147483647 || isNaN(data9)){
-const err21 = {instancePath:instancePath+"/steps/" + i0+"/timeout_ms",schemaPath:"#/properties/steps/items/properties/timeout_ms/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647"};
+for(const key2 in data10){
+if(!((key2 === "type") || (key2 === "payload"))){
+const err21 = {instancePath:instancePath+"/schedules/" + i0+"/event",schemaPath:"#/properties/schedules/items/properties/event/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -278,8 +282,12 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(data9 < 1 || isNaN(data9)){
-const err22 = {instancePath:instancePath+"/steps/" + i0+"/timeout_ms",schemaPath:"#/properties/steps/items/properties/timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data10.type !== undefined){
+let data11 = data10.type;
+if(typeof data11 === "string"){
+if(func2(data11) < 1){
+const err22 = {instancePath:instancePath+"/schedules/" + i0+"/event/type",schemaPath:"#/properties/schedules/items/properties/event/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -289,10 +297,8 @@ vErrors.push(err22);
 errors++;
 }
 }
-}
-if(data5.cwd !== undefined){
-if(typeof data5.cwd !== "string"){
-const err23 = {instancePath:instancePath+"/steps/" + i0+"/cwd",schemaPath:"#/properties/steps/items/properties/cwd/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err23 = {instancePath:instancePath+"/schedules/" + i0+"/event/type",schemaPath:"#/properties/schedules/items/properties/event/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -302,10 +308,9 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data5.retries !== undefined){
-let data11 = data5.retries;
-if(!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11)))){
-const err24 = {instancePath:instancePath+"/steps/" + i0+"/retries",schemaPath:"#/properties/steps/items/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err24 = {instancePath:instancePath+"/schedules/" + i0+"/event",schemaPath:"#/properties/schedules/items/properties/event/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -314,9 +319,10 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(typeof data11 == "number"){
-if(data11 < 0 || isNaN(data11)){
-const err25 = {instancePath:instancePath+"/steps/" + i0+"/retries",schemaPath:"#/properties/steps/items/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/schedules/" + i0,schemaPath:"#/properties/schedules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -327,11 +333,8 @@ errors++;
 }
 }
 }
-if(data5.trigger !== undefined){
-let data12 = data5.trigger;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-if(data12.type === undefined){
-const err26 = {instancePath:instancePath+"/steps/" + i0+"/trigger",schemaPath:"#/properties/steps/items/properties/trigger/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+else {
+const err26 = {instancePath:instancePath+"/schedules",schemaPath:"#/properties/schedules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -340,9 +343,12 @@ vErrors.push(err26);
 }
 errors++;
 }
-for(const key2 in data12){
-if(!((key2 === "type") || (key2 === "schema"))){
-const err27 = {instancePath:instancePath+"/steps/" + i0+"/trigger",schemaPath:"#/properties/steps/items/properties/trigger/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+}
+if(data.steps !== undefined){
+let data12 = data.steps;
+if(Array.isArray(data12)){
+if(data12.length < 1){
+const err27 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -351,12 +357,12 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-if(data12.type !== undefined){
-let data13 = data12.type;
-if(typeof data13 === "string"){
-if(func2(data13) < 1){
-const err28 = {instancePath:instancePath+"/steps/" + i0+"/trigger/type",schemaPath:"#/properties/steps/items/properties/trigger/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const len1 = data12.length;
+for(let i1=0; i1<len1; i1++){
+let data13 = data12[i1];
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.name === undefined){
+const err28 = {instancePath:instancePath+"/steps/" + i1,schemaPath:"#/properties/steps/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -365,9 +371,8 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-else {
-const err29 = {instancePath:instancePath+"/steps/" + i0+"/trigger/type",schemaPath:"#/properties/steps/items/properties/trigger/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data13.runner === undefined){
+const err29 = {instancePath:instancePath+"/steps/" + i1,schemaPath:"#/properties/steps/items/required",keyword:"required",params:{missingProperty: "runner"},message:"must have required property '"+"runner"+"'"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -376,12 +381,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-if(data12.schema !== undefined){
-let data14 = data12.schema;
-if(typeof data14 === "string"){
-if(func2(data14) < 1){
-const err30 = {instancePath:instancePath+"/steps/" + i0+"/trigger/schema",schemaPath:"#/properties/steps/items/properties/trigger/properties/schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data13.script === undefined){
+const err30 = {instancePath:instancePath+"/steps/" + i1,schemaPath:"#/properties/steps/items/required",keyword:"required",params:{missingProperty: "script"},message:"must have required property '"+"script"+"'"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -390,9 +391,8 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/steps/" + i0+"/trigger/schema",schemaPath:"#/properties/steps/items/properties/trigger/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data13.trigger === undefined){
+const err31 = {instancePath:instancePath+"/steps/" + i1,schemaPath:"#/properties/steps/items/required",keyword:"required",params:{missingProperty: "trigger"},message:"must have required property '"+"trigger"+"'"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -401,10 +401,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-}
-else {
-const err32 = {instancePath:instancePath+"/steps/" + i0+"/trigger",schemaPath:"#/properties/steps/items/properties/trigger/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key3 in data13){
+if(!(((((((key3 === "name") || (key3 === "runner")) || (key3 === "script")) || (key3 === "timeout_ms")) || (key3 === "cwd")) || (key3 === "retries")) || (key3 === "trigger"))){
+const err32 = {instancePath:instancePath+"/steps/" + i1,schemaPath:"#/properties/steps/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -414,9 +413,11 @@ vErrors.push(err32);
 errors++;
 }
 }
-}
-else {
-const err33 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/properties/steps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data13.name !== undefined){
+let data14 = data13.name;
+if(typeof data14 === "string"){
+if(!pattern0.test(data14)){
+const err33 = {instancePath:instancePath+"/steps/" + i1+"/name",schemaPath:"#/properties/steps/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -426,9 +427,8 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
 else {
-const err34 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err34 = {instancePath:instancePath+"/steps/" + i1+"/name",schemaPath:"#/properties/steps/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -438,14 +438,247 @@ vErrors.push(err34);
 errors++;
 }
 }
-}
-else {
-const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data13.runner !== undefined){
+let data15 = data13.runner;
+if(typeof data15 === "string"){
+if(!pattern3.test(data15)){
+const err35 = {instancePath:instancePath+"/steps/" + i1+"/runner",schemaPath:"#/properties/steps/items/properties/runner/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err35];
 }
 else {
 vErrors.push(err35);
+}
+errors++;
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/steps/" + i1+"/runner",schemaPath:"#/properties/steps/items/properties/runner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data13.script !== undefined){
+let data16 = data13.script;
+if(typeof data16 === "string"){
+if(func2(data16) < 1){
+const err37 = {instancePath:instancePath+"/steps/" + i1+"/script",schemaPath:"#/properties/steps/items/properties/script/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/steps/" + i1+"/script",schemaPath:"#/properties/steps/items/properties/script/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data13.timeout_ms !== undefined){
+let data17 = data13.timeout_ms;
+if(!((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17)))){
+const err39 = {instancePath:instancePath+"/steps/" + i1+"/timeout_ms",schemaPath:"#/properties/steps/items/properties/timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+if(typeof data17 == "number"){
+if(data17 > 2147483647 || isNaN(data17)){
+const err40 = {instancePath:instancePath+"/steps/" + i1+"/timeout_ms",schemaPath:"#/properties/steps/items/properties/timeout_ms/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+if(data17 < 1 || isNaN(data17)){
+const err41 = {instancePath:instancePath+"/steps/" + i1+"/timeout_ms",schemaPath:"#/properties/steps/items/properties/timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+}
+if(data13.cwd !== undefined){
+if(typeof data13.cwd !== "string"){
+const err42 = {instancePath:instancePath+"/steps/" + i1+"/cwd",schemaPath:"#/properties/steps/items/properties/cwd/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data13.retries !== undefined){
+let data19 = data13.retries;
+if(!((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19)))){
+const err43 = {instancePath:instancePath+"/steps/" + i1+"/retries",schemaPath:"#/properties/steps/items/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+if(typeof data19 == "number"){
+if(data19 < 0 || isNaN(data19)){
+const err44 = {instancePath:instancePath+"/steps/" + i1+"/retries",schemaPath:"#/properties/steps/items/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+if(data13.trigger !== undefined){
+let data20 = data13.trigger;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+if(data20.type === undefined){
+const err45 = {instancePath:instancePath+"/steps/" + i1+"/trigger",schemaPath:"#/properties/steps/items/properties/trigger/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+for(const key4 in data20){
+if(!((key4 === "type") || (key4 === "schema"))){
+const err46 = {instancePath:instancePath+"/steps/" + i1+"/trigger",schemaPath:"#/properties/steps/items/properties/trigger/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data20.type !== undefined){
+let data21 = data20.type;
+if(typeof data21 === "string"){
+if(func2(data21) < 1){
+const err47 = {instancePath:instancePath+"/steps/" + i1+"/trigger/type",schemaPath:"#/properties/steps/items/properties/trigger/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/steps/" + i1+"/trigger/type",schemaPath:"#/properties/steps/items/properties/trigger/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+if(data20.schema !== undefined){
+let data22 = data20.schema;
+if(typeof data22 === "string"){
+if(func2(data22) < 1){
+const err49 = {instancePath:instancePath+"/steps/" + i1+"/trigger/schema",schemaPath:"#/properties/steps/items/properties/trigger/properties/schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+else {
+const err50 = {instancePath:instancePath+"/steps/" + i1+"/trigger/schema",schemaPath:"#/properties/steps/items/properties/trigger/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/steps/" + i1+"/trigger",schemaPath:"#/properties/steps/items/properties/trigger/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/steps/" + i1,schemaPath:"#/properties/steps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+}
+else {
+const err54 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
 }
 errors++;
 }
