@@ -149,7 +149,7 @@ describe("backend store", () => {
     expect(expired.map((entry) => entry.runId)).toEqual([runIds[1]]);
     expect(getRun(db, a.runId)?.attempts.map((attempt) => attempt.status)).toEqual(["running"]);
     // b's step is still being stopped here: its requeued run waits until the caller lets it go.
-    expect(nextQueuedAt(db, [b.runId])).toBeUndefined();
+    expect(nextQueuedAt(db, 0, [b.runId])).toBeUndefined();
     expect(claimRun(db, { workerId: "w", leaseMs: 1_000, now: 9_000, exclude: [b.runId] })).toBeUndefined();
     expect(claimRun(db, { workerId: "w", leaseMs: 1_000, now: 9_000 })).toMatchObject({
       runId: b.runId,
@@ -170,7 +170,8 @@ describe("backend store", () => {
       retryDelayMs: (attempt) => attempt * 500,
     });
     expect(settled).toMatchObject({ kind: "settled", settlement: { status: "queued", retrying: true } });
-    expect(nextQueuedAt(db)).toBe(2_600);
+    expect(nextQueuedAt(db, 2_100)).toBe(2_600);
+    expect(nextQueuedAt(db, 2_600)).toBeUndefined();
     expect(claimRun(db, { workerId: "w", leaseMs: 1_000, now: 2_599 })).toBeUndefined();
     const second = claimRun(db, { workerId: "w", leaseMs: 1_000, now: 2_600 });
     expect(second?.attemptNumber).toBe(2);

@@ -196,6 +196,37 @@ for (const [name, open] of Object.entries(transports)) {
       expect(again.next ?? null).toBeNull();
     });
 
+    test("a resent complete of an attempt whose run was retried says the retry was queued", async () => {
+      const { protocol, service } = await open();
+      await service.dispatch(event("r1", "demo.flaky"));
+      const claim = await claimOne(protocol);
+      const ref = { attemptId: claim.attemptId, leaseToken: claim.leaseToken };
+      const failed = { status: "failed", result: { status: "failed", message: "boom" }, error: "boom" } as const;
+      expect(await protocol.complete(ref, failed)).toMatchObject({ status: "queued", retrying: true });
+      await claimOne(protocol, ALL, "w2");
+      expect(await protocol.complete(ref, failed)).toMatchObject({ status: "queued", retrying: true, duplicate: true });
+    });
+
+    test("a waiting claim does not spin while a run it cannot take is ready", async () => {
+      const { protocol, service } = await open();
+      await service.dispatch(event("other", "demo.blocked"));
+      let transactions = 0;
+      const original = service.db.transaction.bind(service.db);
+      service.db.transaction = ((fn: never) => {
+        transactions += 1;
+        return original(fn);
+      }) as typeof service.db.transaction;
+      const claim = await protocol.claim({
+        workerId: "w1",
+        capabilities: { runners: ["bun"], flows: ["echo"] },
+        waitMs: 1_000,
+      });
+      service.db.transaction = original;
+      expect(claim).toBeNull();
+      // One claim on arrival and one at the deadline, plus a few for expiry sweeps; a spin is thousands.
+      expect(transactions).toBeLessThan(20);
+    });
+
     test("output is stored in order, and a resent batch once", async () => {
       const { protocol, service } = await open();
       await service.dispatch(event("o1", "demo.blocked"));
@@ -216,3 +247,14 @@ for (const [name, open] of Object.entries(transports)) {
     });
   });
 }
+
+test("over HTTP, an output chunk with an impossible time is refused (400), so the run stays readable", async () => {
+  const { protocol, service } = await (transports.http as () => Promise<ControlPlane>)();
+  await service.dispatch(event("t1", "demo.blocked"));
+  const claim = await claimOne(protocol);
+  const ref = { attemptId: claim.attemptId, leaseToken: claim.leaseToken };
+  await expect(protocol.appendOutput(ref, [{ index: 0, stream: "stdout", text: "x", at: 1e300 }])).rejects.toThrow(
+    /chunks\[0\]\.at" must be a time in milliseconds/,
+  );
+  expect(getRun(service.db, claim.runId)?.output).toEqual([]);
+});

@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { api, eventually, finishedRuns, processGone, type Run, slowPids, startBackend } from "./backend-helpers.js";
 import { copyFixture, tempDir } from "./helpers.js";
@@ -219,6 +220,74 @@ describe("remote workers", () => {
     const once = await startWorker({ url: backend.url, project: backend.project, id: "one-shot", args: ["--once"] });
     expect(await once.exited).toBe(0);
     expect((await runOf(backend.url, "once-2")).status).toBe("completed");
+  }, 60_000);
+  test("output too large for the backend's body limit is dropped with a notice; the run still completes", async () => {
+    const backend = await controlPlane(["--body-limit", "40000"]);
+    await api(backend.url, "POST", "/events", { id: "loud", type: "demo.loud", payload: { chars: 120_000 } });
+    const once = await startWorker({ url: backend.url, project: backend.project, id: "loud", args: ["--once"] });
+    expect(await once.exited).toBe(0);
+    const run = await runOf(backend.url, "loud");
+    expect(run).toMatchObject({ status: "completed", result: { message: "printed 120000" } });
+    expect(run.output.some((chunk: Run) => /output were refused by the control plane/.test(chunk.text))).toBe(true);
+  }, 60_000);
+
+  test("a backend frozen mid-step (heartbeats hang): the worker stops the step once its lease is over", async () => {
+    const backend = await controlPlane(["--lease-ms", "1500"]);
+    const worker = await startWorker({ url: backend.url, project: backend.project, id: "cut-off" });
+    const pidFile = join(tempDir(), "pids.json");
+    await api(backend.url, "POST", "/events", { id: "frozen", type: "demo.hang", payload: { pidFile } });
+    const pids = await slowPids(pidFile);
+    backend.child.kill("SIGSTOP");
+    try {
+      // Well before a hung call's own 15 s timeout: the lease (1.5 s) is what counts.
+      await eventually(() => processGone(pids.step) && processGone(pids.grandchild), 8_000, "the step to be stopped");
+      expect(worker.stderr()).toMatch(/lease lost; the step was stopped/);
+    } finally {
+      backend.child.kill("SIGCONT");
+    }
+  }, 60_000);
+
+  test("stopping the backend leaves a remote worker's attempt running: only its own are interrupted", async () => {
+    const backend = await startBackend({
+      project: copyFixture("worker-project"),
+      args: ["--concurrency", "1", "--lease-ms", "1200", "--grace-ms", "4000"],
+    });
+    await startWorker({ url: backend.url, project: backend.project, id: "remote" });
+    const localPids = join(tempDir(), "local.json");
+    const remotePids = join(tempDir(), "remote.json");
+    await api(backend.url, "POST", "/events", { id: "one", type: "demo.hang", payload: { pidFile: localPids } });
+    await api(backend.url, "POST", "/events", { id: "two", type: "demo.hang", payload: { pidFile: remotePids } });
+    await slowPids(localPids);
+    await slowPids(remotePids);
+    // The grace (4 s) outlasts the lease (1.2 s): the remote worker cannot reach the stopping service.
+    expect(await backend.stop("SIGTERM")).toBe(0);
+    const db = new Database(join(backend.dataDir, "backend.sqlite"), { readonly: true });
+    const attempts = db.prepare("SELECT worker_id AS workerId, status FROM attempts ORDER BY worker_id").all() as {
+      workerId: string;
+      status: string;
+    }[];
+    db.close();
+    expect(attempts.find((a) => a.workerId === "remote")?.status).toBe("running");
+    expect(attempts.find((a) => a.workerId.startsWith("local:"))?.status).toBe("interrupted");
+  }, 60_000);
+
+  test("a second signal during the kill of a SIGTERM-ignoring tree still leaves no process behind", async () => {
+    const backend = await controlPlane();
+    const worker = await startWorker({
+      url: backend.url,
+      project: backend.project,
+      id: "hasty",
+      args: ["--grace-ms", "300"],
+    });
+    const pidFile = join(tempDir(), "pids.json");
+    await api(backend.url, "POST", "/events", { id: "hasty", type: "demo.hang", payload: { pidFile } });
+    const pids = await slowPids(pidFile);
+    worker.child.kill("SIGTERM");
+    // Past the grace: the step is being killed (its grandchild ignores SIGTERM for 2 s) when the second comes.
+    await sleep(1_200);
+    worker.child.kill("SIGTERM");
+    expect(await worker.exited).toBe(130);
+    await treeGone(pids, "the whole tree to be killed");
   }, 60_000);
 });
 

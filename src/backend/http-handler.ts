@@ -86,9 +86,13 @@ function signatureHeader(request: IncomingMessage, intake: boolean): string | un
   return undefined;
 }
 
-/** Set when SIGTERM arrives: requests on connections that are still open get a 503 instead of new work. */
+/**
+ * Set when SIGTERM arrives: requests on connections that are still open get a 503 instead of new work,
+ * except a remote worker's calls about its running attempts, answered until the store is closed.
+ */
 export interface HandlerState {
   stopping: boolean;
+  closed?: boolean;
 }
 
 export function createRequestHandler(
@@ -97,17 +101,20 @@ export function createRequestHandler(
   state: HandlerState = { stopping: false },
 ) {
   const { secret, bodyLimit } = service.config;
-  const refuseWhenStopping = (request: IncomingMessage) => {
+  const refuseWhenStopping = (request: IncomingMessage, route?: Route) => {
     if (!state.stopping) return;
+    if (route?.leaseFenced && !state.closed) return;
     request.resume();
     throw new HttpError(503, "the service is stopping; retry once it is back", {}, { connection: "close" });
   };
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     try {
-      refuseWhenStopping(request);
       const method = request.method ?? "GET";
       const pathAndQuery = request.url ?? "/";
       const target = parseTarget(pathAndQuery);
+      // Found before the signature check (which depends on the route), answered only after it.
+      const found = findRoute(target.segments);
+      refuseWhenStopping(request, found?.route);
       if (target.path === "/healthz") {
         if (method !== "GET") throw new HttpError(405, "use GET /healthz", {}, { allow: "GET" });
         request.resume();
@@ -118,9 +125,7 @@ export function createRequestHandler(
       }
       const body = await readBody(request, bodyLimit);
       // A body can take long to arrive; SIGTERM may have come meanwhile, and then no new work starts.
-      refuseWhenStopping(request);
-      // Found before the signature check (which depends on the route), answered only after it.
-      const found = findRoute(target.segments);
+      refuseWhenStopping(request, found?.route);
       if (secret !== undefined) {
         const intake = method === "POST" && found?.route.bodySignature === true;
         // State-changing requests other than intake (which is idempotent by event id) are single-use.

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { BackendError, describeError } from "../core/errors.js";
 import { killAllGroupsNow } from "../process/process-tree.js";
 import type { ServeConfig } from "./config.js";
-import { createRequestHandler } from "./http-handler.js";
+import { createRequestHandler, type HandlerState } from "./http-handler.js";
 import { BackendService } from "./service.js";
 
 export interface RunningBackend {
@@ -45,7 +45,7 @@ function listen(server: Server, config: ServeConfig): Promise<AddressInfo> {
 
 export async function startBackend(config: ServeConfig, cliPath?: string): Promise<RunningBackend> {
   const service = await BackendService.open(config, { log, cliPath });
-  const state = { stopping: false };
+  const state: HandlerState = { stopping: false };
   const handler = createRequestHandler(service, log, state);
   const server = createServer(
     {
@@ -81,6 +81,7 @@ export async function startBackend(config: ServeConfig, cliPath?: string): Promi
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await service.close(config.graceMs);
+      state.closed = true;
       server.closeAllConnections();
       await closed;
     })();

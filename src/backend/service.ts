@@ -113,6 +113,7 @@ export class BackendService {
       claimWaitMs: 60_000,
       controlPlane: "the store",
       stoppedReason: "the service stopped before the step finished",
+      leaseWatchdog: false,
       log: this.log,
     });
     this.scheduler = new Scheduler({
@@ -303,11 +304,14 @@ export class BackendService {
     // No run is handed out any more, to this service's workers or to remote ones waiting in a claim.
     this.protocol.close();
     await this.pool.stop(graceMs);
-    // The pool gave its runs back as interrupted; this catches any it could not report.
+    // The pool gave its runs back as interrupted; this catches any it could not report. Only this
+    // service's own: remote workers' leases may have run out while they could not reach it, and their
+    // steps still run; the next start's lease expiry judges them.
     expireLeases(this.db, {
       now: Date.now(),
       reason: "the service stopped before the step finished",
       deadWorker: (workerId) => workerId === this.workerId,
+      onlyDeadWorkers: true,
       retryDelayMs: this.retryDelay,
     });
     this.db.close();

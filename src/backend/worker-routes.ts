@@ -16,6 +16,7 @@ import type { RouteHandler, RouteRequest } from "./route-types.js";
 
 /** The longest a claim may wait for work; under the server's request timeout, and short enough to notice a dead link. */
 export const MAX_CLAIM_WAIT_MS = 25_000;
+const MAX_TIME_MS = 8.64e15;
 const OUTCOME_STATUSES = ["completed", "failed", "canceled", "interrupted"] as const;
 
 type Body = Record<string, unknown>;
@@ -123,7 +124,10 @@ function chunksOf(body: Body, name = "chunks"): OutputChunkInput[] {
       throw bad(`${field}.index`, "must be a whole number");
     if (typeof stream !== "string" || stream.length === 0) throw bad(`${field}.stream`, "must be a non-empty string");
     if (typeof chunkText !== "string") throw bad(`${field}.text`, "must be a string");
-    if (typeof at !== "number" || !Number.isFinite(at)) throw bad(`${field}.at`, "must be a time in milliseconds");
+    // The range of a JavaScript Date: anything else could never be shown as a time again.
+    if (typeof at !== "number" || !Number.isFinite(at) || at < 0 || at > MAX_TIME_MS) {
+      throw bad(`${field}.at`, "must be a time in milliseconds since the epoch");
+    }
     return { index, stream, text: chunkText, at };
   });
 }

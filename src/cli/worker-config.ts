@@ -54,6 +54,12 @@ export function resolveWorkerConfig(flags: WorkerFlags, env: NodeJS.ProcessEnv =
     throw new UsageError(`${executorName} must be one of ${WORKER_EXECUTORS.join(", ")}, got "${executor}"`);
   }
   const workerId = String(pick(flags.workerId, "worker-id", env, "ID", WORKER_ENV)[0] ?? defaultWorkerId());
+  // `local:` marks the service's own workers: their runs are recovered at the service's start.
+  if (workerId.startsWith("local:")) {
+    throw new UsageError(
+      `--worker-id must not start with "local:" (that prefix is the backend service's own), got "${workerId}"`,
+    );
+  }
   if (/[\s\0]/.test(workerId))
     throw new UsageError(`--worker-id must not hold spaces or control characters, got "${workerId}"`);
   return {

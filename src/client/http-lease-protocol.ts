@@ -2,6 +2,7 @@
 import {
   type AttemptOutcome,
   type AttemptRef,
+  CallRefusedError,
   type Claim,
   type ClaimRequest,
   type CompleteAnswer,
@@ -27,7 +28,11 @@ export class HttpLeaseProtocol implements LeaseProtocol {
       return answer.body;
     } catch (error) {
       if (attemptId !== undefined && error instanceof BackendHttpError && error.answer.code === LEASE_LOST) {
-        throw new LeaseLostError(attemptId, String(error.answer.error ?? "the lease is no longer held"));
+        throw new LeaseLostError(attemptId);
+      }
+      // 400 (malformed), 413 (too large), 404: the same request would get the same answer.
+      if (error instanceof BackendHttpError && [400, 404, 413].includes(error.status)) {
+        throw new CallRefusedError(error.message);
       }
       throw error;
     }

@@ -23,6 +23,8 @@ interface Tracked {
 
 /** Leaders of groups started here whose pipes are still open. */
 const live = new Map<number, Tracked>();
+/** Groups a killGroup is stopping right now: their leader may be gone, but members can be left. */
+const dying = new Map<number, Tracked>();
 const tracked = new WeakMap<ChildProcess, Tracked>();
 let exitHookInstalled = false;
 let scanTimer: NodeJS.Timeout | undefined;
@@ -52,11 +54,12 @@ function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
  * or exit itself), since detached groups would otherwise outlive it with no timeout.
  */
 export function killAllGroupsNow(): void {
-  for (const [pid, { tag, lineage }] of live) {
+  for (const [pid, { tag, lineage }] of [...live, ...dying]) {
     signal(-pid, "SIGKILL");
     for (const escaped of stepProcesses(pid, lineage, tag)?.escaped ?? []) signal(escaped, "SIGKILL");
   }
   live.clear();
+  dying.clear();
 }
 
 /**
@@ -113,6 +116,16 @@ export async function killGroup(
   // The common case after a step ends: its group is already empty and none of its lineage is left,
   // known without reading /proc.
   if (!escaped && !signal(-pid, 0) && !entry?.lineage.mayHaveLiving()) return;
+  // Until its tree is gone, a second interrupt's killAllGroupsNow must still find this group.
+  if (entry) dying.set(pid, entry);
+  try {
+    await stopTree(pid, entry, graceMs, escaped);
+  } finally {
+    dying.delete(pid);
+  }
+}
+
+async function stopTree(pid: number, entry: Tracked | undefined, graceMs: number, escaped: boolean): Promise<void> {
   let state = targets(pid, entry, escaped);
   if (!state.running) return;
   signal(-pid, "SIGTERM");

@@ -93,12 +93,14 @@ export function claimRun(db: Database, options: ClaimOptions): StoredClaim | und
 
 /**
  * When the next queued run becomes claimable (a retry waiting out its backoff), or undefined if none
- * is queued; runs in `exclude` do not count.
+ * will; runs in `exclude` do not count. Only times after `now`: a run that is ready already but was not
+ * claimed is one this claimer cannot take, and waking for it would spin.
  */
-export function nextQueuedAt(db: Database, exclude: readonly string[] = []): number | undefined {
+export function nextQueuedAt(db: Database, now: number, exclude: readonly string[] = []): number | undefined {
   const row = statement(
     db,
-    "SELECT MIN(available_at) AS at FROM runs WHERE status = 'queued' AND id NOT IN (SELECT value FROM json_each(?))",
-  ).get(JSON.stringify(exclude)) as { at: number | null };
+    `SELECT MIN(available_at) AS at FROM runs
+      WHERE status = 'queued' AND available_at > ? AND id NOT IN (SELECT value FROM json_each(?))`,
+  ).get(now, JSON.stringify(exclude)) as { at: number | null };
   return row.at ?? undefined;
 }

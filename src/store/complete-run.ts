@@ -115,5 +115,11 @@ function earlierCompletion(db: Database, input: CompleteRunInput): CompleteRunOu
       WHERE attempts.id = ? AND attempts.lease_token = ? AND attempts.ended_by_worker = 1`,
   ).get(input.attemptId, input.leaseToken) as { id: string; status: RunStatus } | undefined;
   if (!row) return { kind: "lost" };
-  return { kind: "duplicate", settlement: { runId: row.id, status: row.status, retrying: false } };
+  // The run has moved on to another attempt since (it is queued or running again): for this attempt's
+  // worker, its end queued a retry.
+  const retried = row.status === "queued" || row.status === "running";
+  return {
+    kind: "duplicate",
+    settlement: { runId: row.id, status: retried ? "queued" : row.status, retrying: retried },
+  };
 }

@@ -14,6 +14,8 @@ export interface ExpireLeasesInput {
    * run out; interrupting them would start a second copy of a step that is still running.
    */
   liveAttempts?: ReadonlySet<number>;
+  /** Interrupt only attempts of `deadWorker`s, not others whose lease ran out. */
+  onlyDeadWorkers?: boolean;
   retryDelayMs: (failedAttempt: number) => number;
 }
 
@@ -44,7 +46,8 @@ export function expireLeases(db: Database, input: ExpireLeasesInput): ExpiredAtt
       const expired: ExpiredAttempt[] = [];
       for (const attempt of open) {
         if (input.liveAttempts?.has(attempt.id)) continue;
-        if (attempt.lease_expires_at > input.now && !input.deadWorker?.(attempt.worker_id)) continue;
+        const dead = input.deadWorker?.(attempt.worker_id) === true;
+        if (!dead && (input.onlyDeadWorkers || attempt.lease_expires_at > input.now)) continue;
         const reason = typeof input.reason === "string" ? input.reason : input.reason(attempt.worker_id);
         const error = `interrupted: ${reason}`;
         statement(db, "UPDATE attempts SET status = 'interrupted', error = ?, finished_at = ? WHERE id = ?").run(

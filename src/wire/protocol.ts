@@ -102,6 +102,17 @@ export class LeaseLostError extends Error {
   }
 }
 
+/**
+ * The control plane refused the call itself (too large, malformed): sending it again cannot help. The
+ * worker drops what was refused (with a notice) instead of retrying forever.
+ */
+export class CallRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CallRefusedError";
+  }
+}
+
 /** HTTP paths of the worker endpoints on the local backend. */
 export const WORKER_PATHS = {
   claim: "/workers/claim",

@@ -35,7 +35,14 @@ export function claimRunner(options: ClaimRunnerOptions): RunClaim {
         error: `flow "${claim.flow}" step "${claim.step}" is not in ${catalog.cwd} on worker ${workerId} (it was removed, renamed or is broken there)`,
       };
     }
-    if (claim.manifestHash !== null && found.flow.manifestHash !== claim.manifestHash) {
+    if (claim.manifestHash === null) {
+      return {
+        status: "failed",
+        result: null,
+        error: `refused by worker ${workerId}: the backend no longer has flow "${claim.flow}" (removed or broken there), so it does not run its own copy`,
+      };
+    }
+    if (found.flow.manifestHash !== claim.manifestHash) {
       return {
         status: "failed",
         result: null,

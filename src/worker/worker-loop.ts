@@ -4,12 +4,14 @@ import { describeError } from "../core/errors.js";
 import {
   type AttemptOutcome,
   type AttemptRef,
+  CallRefusedError,
   type Capabilities,
   type Claim,
   type ClaimRequest,
   type CompleteAnswer,
   type CompleteExtras,
   LeaseLostError,
+  type OutputChunkInput,
 } from "../wire/protocol.js";
 import type { LeaseProtocol } from "./lease-protocol.js";
 import { LinkState } from "./link-state.js";
@@ -29,6 +31,11 @@ export interface WorkerLoopOptions {
   log: (line: string) => void;
   /** Each attempt this loop settled, with the control plane's answer. */
   onSettled?: (claim: Claim, outcome: AttemptOutcome, answer: CompleteAnswer) => void;
+  /**
+   * Stop a step whose lease ran out by this worker's clock (default on). Off for the service's own
+   * pool: its control plane never expires the attempts it runs, so a pause (SIGSTOP) loses nothing.
+   */
+  leaseWatchdog?: boolean;
   /** The error a step stopped by `stop()` is reported with, after "interrupted: ". */
   stoppedReason?: string;
   /** With `once`: stop claiming as soon as a claim finds nothing (the queue has nothing this worker can run). */
@@ -60,6 +67,8 @@ export class WorkerLoop {
   private readonly active = new Map<number, ActiveRun>();
   private readonly link: LinkState;
   private stopping = false;
+  /** The stop's grace period is over: a run that still arrives is stopped at once. */
+  private graceOver = false;
   private readonly claimAbort = new AbortController();
   /** The claim on its way, aborted to send a fresh one when the runs it excludes change. */
   private pendingClaim: { controller: AbortController; exclude: Set<string> } | undefined;
@@ -151,6 +160,7 @@ export class WorkerLoop {
       done: Promise.resolve(),
     };
     this.active.set(claim.attemptId, active);
+    if (this.graceOver) this.halt(active, "shutdown");
     active.done = this.execute(active)
       .catch((error) => this.options.log(`error: run ${claim.runId}: ${describeError(error)}`))
       .finally(() => {
@@ -189,6 +199,8 @@ export class WorkerLoop {
       () => this.halt(active, "lease-lost"),
       (error) => (error === undefined ? this.link.ok() : this.link.failed(error)),
     );
+    // Every lease/3 a heartbeat; a failed one is sent again at the next tick, and the watchdog in
+    // heartbeat() looks at the lease on every tick, in flight or not.
     const beat = setInterval(() => void this.heartbeat(active), Math.max(100, Math.floor(claim.leaseMs / 3)));
     let outcome: AttemptOutcome;
     try {
@@ -218,10 +230,12 @@ export class WorkerLoop {
     const leaseOver = () => Date.now() > active.leaseUntil;
     const rest = await output.finish(leaseOver);
     if (rest === undefined) return;
-    const answer = await this.completeWithRetry(active, outcome, {
-      output: rest,
-      claimNext: await this.claimNext(active),
-    });
+    const answer = await this.completeWithRetry(
+      active,
+      outcome,
+      { output: rest, claimNext: await this.claimNext(active) },
+      (chunks, reason) => output.refusedNotice(chunks, reason),
+    );
     active.requeued = answer?.retrying !== false;
     if (!answer) return;
     this.settledStatuses.push(answer.status);
@@ -231,13 +245,21 @@ export class WorkerLoop {
   }
 
   private async heartbeat(active: ActiveRun): Promise<void> {
+    // The watchdog: past its lease by this worker's clock, the run is someone else's, whatever call
+    // is still on its way (a hung heartbeat must not keep a step running beside its successor).
+    if (this.options.leaseWatchdog !== false && Date.now() > active.leaseUntil) {
+      this.halt(active, "lease-lost");
+      return;
+    }
     // A step being stopped (cancel, shutdown) keeps its lease until it is gone and reported: killing a
     // tree can take the kill grace (2 s), longer than a short lease.
     if (active.stop === "lease-lost" || active.beating) return;
     active.beating = true;
+    // Counted from the send: the control plane extended the lease at some moment after it.
+    const sentAt = Date.now();
     try {
       const answer = await this.options.protocol.heartbeat(active.ref);
-      active.leaseUntil = Date.now() + active.claim.leaseMs;
+      active.leaseUntil = sentAt + active.claim.leaseMs;
       this.link.ok();
       if (answer.cancelRequested) this.halt(active, "cancel");
     } catch (error) {
@@ -246,8 +268,6 @@ export class WorkerLoop {
         return;
       }
       this.link.failed(error);
-      // Unreachable past the lease: the control plane has interrupted or re-queued the run by now.
-      if (Date.now() > active.leaseUntil) this.halt(active, "lease-lost");
     } finally {
       active.beating = false;
     }
@@ -268,14 +288,35 @@ export class WorkerLoop {
     active: ActiveRun,
     outcome: AttemptOutcome,
     extras: CompleteExtras,
+    refusedNotice: (chunks: OutputChunkInput[], reason: string) => OutputChunkInput[],
   ): Promise<CompleteAnswer | undefined> {
     let delay = RETRY_FIRST_MS;
+    let sending = { outcome, extras };
     while (true) {
       try {
-        const answer = await this.options.protocol.complete(active.ref, outcome, extras);
+        const answer = await this.options.protocol.complete(active.ref, sending.outcome, sending.extras);
         this.link.ok();
         return answer;
       } catch (error) {
+        if (error instanceof CallRefusedError) {
+          // Too large or malformed for the control plane: first without the last output, then without
+          // the result (the run fails, saying why), rather than sending the same thing forever.
+          const label = `run ${active.claim.runId} (${active.claim.flow}/${active.claim.step})`;
+          const output = sending.extras.output ?? [];
+          if (output.length > 0) {
+            this.options.log(`${label}: its last output was refused (${error.message}); completing without it`);
+            sending = { ...sending, extras: { ...sending.extras, output: refusedNotice(output, error.message) } };
+            continue;
+          }
+          if (sending.outcome.result !== null) {
+            this.options.log(`${label}: its FLOW_RESULT was refused (${error.message}); reporting the run failed`);
+            const why = `the step's FLOW_RESULT was refused by the control plane (${error.message}); keep results small and plain JSON`;
+            sending = { ...sending, outcome: { status: "failed", result: null, error: why } };
+            continue;
+          }
+          this.options.log(`${label}: its completion was refused (${error.message}); the lease will expire`);
+          return undefined;
+        }
         if (error instanceof LeaseLostError) {
           this.options.log(
             `run ${active.claim.runId} (${active.claim.flow}/${active.claim.step}): its result was refused (lease lost); dropped`,
@@ -300,16 +341,21 @@ export class WorkerLoop {
     this.claimAbort.abort();
     this.slotFreed?.();
     await this.claiming;
-    const all = () => Promise.all([...this.active.values()].map((active) => active.done));
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => resolve("late"), graceMs);
-    });
-    const finished = await Promise.race([all(), graceOver]);
-    clearTimeout(timer);
-    if (finished === "late") {
-      for (const active of this.active.values()) this.halt(active, "shutdown");
-      await all();
+    const deadline = Date.now() + graceMs;
+    // A loop, not one wait: a run that arrived with a completion's answer after the stop began is
+    // covered by the same grace period.
+    while (this.active.size > 0) {
+      const all = Promise.all([...this.active.values()].map((active) => active.done));
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.graceOver = true;
+        for (const active of this.active.values()) this.halt(active, "shutdown");
+        await all;
+        continue;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
+      clearTimeout(timer);
     }
   }
 }

@@ -89,7 +89,7 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
 
   /** Sleeps until work may be ready: a wake-up, a retry's backoff ending, the deadline or an abort. */
   private waitForWork(deadline: number, exclude: readonly string[], signal?: AbortSignal): Promise<void> {
-    const nextAt = nextQueuedAt(this.options.db, exclude);
+    const nextAt = nextQueuedAt(this.options.db, Date.now(), exclude);
     const until = Math.min(deadline, nextAt ?? Number.POSITIVE_INFINITY, Date.now() + MAX_IDLE_MS);
     return new Promise((resolve) => {
       const done = () => {
