@@ -1,5 +1,5 @@
 // GET /schedules: every schedule of the project's flows, with its last fire and next three fire times.
-import { nextTicks } from "../engine/schedules.js";
+import { scheduleFacts } from "../engine/schedules.js";
 import { listScheduleStates } from "../store/schedule-state.js";
 import type { RouteHandler } from "./route-types.js";
 
@@ -9,19 +9,13 @@ export const getSchedules: RouteHandler = ({ service }) => {
   const states = listScheduleStates(service.db);
   const now = new Date();
   const schedules = service.catalog.current().flows.flatMap((flow) =>
-    flow.schedules.map((schedule) => {
-      const state = states.get(`${flow.name}/${schedule.name}`);
+    scheduleFacts(flow, now).map((facts) => {
+      const state = states.get(`${flow.name}/${facts.name}`);
       return {
-        flow: flow.name,
-        name: schedule.name,
-        cron: schedule.cron,
-        timezone: schedule.timezone,
-        catchUp: schedule.catchUp,
-        eventType: schedule.event.type,
+        ...facts,
         lastTick: iso(state?.lastTickAt),
         lastFiredAt: iso(state?.lastFiredAt),
         lastEventId: state?.lastEventId ?? null,
-        next: nextTicks(schedule, now, 3).map((tick) => tick.toISOString()),
       };
     }),
   );

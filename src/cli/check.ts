@@ -5,10 +5,11 @@ import type { DiscoveryProblem } from "../core/types.js";
 import { discoverFlows } from "../engine/discover.js";
 import { EXIT_OK, EXIT_USAGE } from "../engine/exit-code.js";
 import { loadRunner } from "../engine/runner-registry.js";
+import { scheduleFacts } from "../engine/schedules.js";
 import { out } from "./colors.js";
 import { schemaProblems, whereFlowsAre } from "./flow-problems.js";
 import { formatProblem } from "./format.js";
-import { scheduleFacts, scheduleLines, scheduleNotes } from "./schedule-lines.js";
+import { scheduleLines, scheduleNotes } from "./schedule-lines.js";
 
 export interface CheckOptions {
   cwd: string;

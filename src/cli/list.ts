@@ -1,10 +1,11 @@
 // `codex-flows list`: the discovered flows, their steps, and the problems found.
 import { discoverFlows } from "../engine/discover.js";
 import { EXIT_OK } from "../engine/exit-code.js";
+import { scheduleFacts } from "../engine/schedules.js";
 import { schemaProblems, whereFlowsAre } from "./flow-problems.js";
 import { formatProblem, shortPath } from "./format.js";
 import { allRunnerFacts, type RunnerFacts } from "./runner-facts.js";
-import { scheduleFacts, scheduleLines } from "./schedule-lines.js";
+import { scheduleLines } from "./schedule-lines.js";
 
 export interface ListOptions {
   cwd: string;

@@ -1,6 +1,6 @@
 // flow.toml's [[schedules]]: checks each cron expression and timezone (with croner) and computes fire times.
 import { Cron } from "croner";
-import type { DiscoveryProblem, FlowEvent, ScheduleDefinition } from "../core/types.js";
+import type { DiscoveryProblem, FlowDefinition, FlowEvent, ScheduleDefinition } from "../core/types.js";
 
 type RawSchedule = {
   name: string;
@@ -110,4 +110,28 @@ export function tickEvent(flow: string, schedule: ScheduleDefinition, tick: Date
     receivedAt: now.toISOString(),
     payload: structuredClone(schedule.event.payload),
   };
+}
+
+/** A flow's schedules as `list`, `check` and `GET /schedules` show them. */
+export interface ScheduleFacts {
+  flow: string;
+  name: string;
+  cron: string;
+  timezone: string;
+  catchUp: string;
+  eventType: string;
+  /** The next three fire times (ISO 8601, UTC). */
+  next: string[];
+}
+
+export function scheduleFacts(flow: FlowDefinition, now = new Date()): ScheduleFacts[] {
+  return flow.schedules.map((schedule) => ({
+    flow: flow.name,
+    name: schedule.name,
+    cron: schedule.cron,
+    timezone: schedule.timezone,
+    catchUp: schedule.catchUp,
+    eventType: schedule.event.type,
+    next: nextTicks(schedule, now, 3).map((tick) => tick.toISOString()),
+  }));
 }
