@@ -241,7 +241,8 @@ describe("remote workers", () => {
     try {
       // Well before a hung call's own 15 s timeout: the lease (1.5 s) is what counts.
       await eventually(() => processGone(pids.step) && processGone(pids.grandchild), 8_000, "the step to be stopped");
-      expect(worker.stderr()).toMatch(/lease lost; the step was stopped/);
+      // The line comes once the runner has reported the killed step, a moment after the tree is gone.
+      await eventually(() => /lease lost; the step was stopped/.test(worker.stderr()), 5_000, "the worker's log line");
     } finally {
       backend.child.kill("SIGCONT");
     }
