@@ -102,11 +102,9 @@ const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
 export async function serveCommand(config: ServeConfig, cliPath?: string): Promise<number> {
   const backend = await startBackend(config, cliPath);
   const auth = config.secret === undefined ? "no secret (loopback only)" : "signed requests required";
-  console.log(`codex-flows backend listening on ${backend.url}`);
-  log(
-    `project ${config.cwd}; data dir ${config.dataDir}; executor ${config.executor}; concurrency ${config.concurrency}; ${auth}`,
-  );
-  return new Promise((resolve) => {
+  // The handlers go in before the URL is printed: whoever waits for that line may signal at once, and
+  // a signal before them would kill the service the default way, leaving its steps behind.
+  const stopped = new Promise<number>((resolve) => {
     let signals = 0;
     const finish = (code: number) => {
       for (const name of STOP_SIGNALS) process.off(name, onSignal);
@@ -139,4 +137,9 @@ export async function serveCommand(config: ServeConfig, cliPath?: string): Promi
     };
     for (const name of STOP_SIGNALS) process.on(name, onSignal);
   });
+  console.log(`codex-flows backend listening on ${backend.url}`);
+  log(
+    `project ${config.cwd}; data dir ${config.dataDir}; executor ${config.executor}; concurrency ${config.concurrency}; ${auth}`,
+  );
+  return stopped;
 }

@@ -48,11 +48,6 @@ export async function workerCommand(config: WorkerConfig, cliPath?: string): Pro
         `run ${claim.runId} (${claim.flow}/${claim.step}) ${answer.retrying ? "failed; retry queued" : answer.status}`,
       ),
   });
-  const flows = first.flows === "*" ? "any" : first.flows.join(", ") || "none";
-  log(
-    `polling ${config.client.url} for runs; project ${config.cwd}; flows: ${flows}; runners: ${first.runners.join(", ")}; concurrency ${config.concurrency}`,
-  );
-
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) {
@@ -65,6 +60,12 @@ export async function workerCommand(config: WorkerConfig, cliPath?: string): Pro
     loop.stop(config.graceMs).catch((error) => log(`error while stopping: ${describeError(error)}`));
   };
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, onSignal);
+  // Printed once the handlers are in: whoever waits for this line may signal at once.
+  const flows = first.flows === "*" ? "any" : first.flows.join(", ") || "none";
+  log(
+    `polling ${config.client.url} for runs; project ${config.cwd}; flows: ${flows}; runners: ${first.runners.join(", ")}; concurrency ${config.concurrency}`,
+  );
+
   await loop.start();
   await loop.idle();
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.off(signal, onSignal);
