@@ -73,5 +73,5 @@ export async function workerCommand(config: WorkerConfig, cliPath?: string): Pro
   // A stop asked for by a signal is the normal end of a service's life: exit 0, as `backend serve` does.
   if (interrupted) return 0;
   if (loop.claimFailed) return 1;
-  return loop.settledStatuses.every((status) => status === "completed" || status === "queued") ? 0 : 1;
+  return loop.runFailed ? 1 : 0;
 }

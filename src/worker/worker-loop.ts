@@ -76,8 +76,8 @@ export class WorkerLoop {
   private claiming: Promise<void> = Promise.resolve();
   /** With `once`: a claim failed (the control plane did not answer), so the loop gave up instead of retrying. */
   claimFailed = false;
-  /** Runs this loop settled, by final run status, for `--once` exit codes and logs. */
-  readonly settledStatuses: string[] = [];
+  /** A run this loop settled ended failed or canceled (for `--once`'s exit code); a flag, not a list, so a long-lived worker keeps no history. */
+  runFailed = false;
 
   constructor(private readonly options: WorkerLoopOptions) {
     this.link = new LinkState(options.controlPlane, options.log);
@@ -238,7 +238,7 @@ export class WorkerLoop {
     );
     active.requeued = answer?.retrying !== false;
     if (!answer) return;
-    this.settledStatuses.push(answer.status);
+    if (answer.status !== "completed" && answer.status !== "queued") this.runFailed = true;
     this.options.onSettled?.(claim, outcome, answer);
     // The next run came with the answer: it takes this slot, with no claim of its own.
     if (answer.next) this.begin(answer.next);
