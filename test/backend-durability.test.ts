@@ -192,6 +192,7 @@ describe("shutdown", () => {
     await eventually(() => answer().includes("\r\n\r\n{") || undefined, 5_000, "an answer");
     expect(answer()).toMatch(/^HTTP\/1\.1 503 /);
     expect(answer()).toContain('"error":"the service is stopping; retry once it is back"');
+    expect(answer()).toContain(`"code":"stopping"`);
     expect(await exited).toBe(0);
 
     const restarted = await startBackend({ project: backend.project, dataDir: backend.dataDir });

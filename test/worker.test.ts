@@ -181,6 +181,34 @@ describe("remote workers", () => {
     await treeGone(pids, "the step tree to be killed");
   }, 60_000);
 
+  test("a backend in its grace period refuses claims but answers heartbeats: the worker says so once, without flapping", async () => {
+    const backend = await startBackend({
+      project: copyFixture("worker-project"),
+      args: ["--concurrency", "1", "--lease-ms", "900", "--grace-ms", "3000"],
+    });
+    const ownPids = join(tempDir(), "own.json");
+    await api(backend.url, "POST", "/events", { id: "own", type: "demo.hang", payload: { pidFile: ownPids } });
+    await slowPids(ownPids);
+    const worker = await startWorker({
+      url: backend.url,
+      project: backend.project,
+      id: "spare",
+      args: ["--concurrency", "2"],
+    });
+    const remotePids = join(tempDir(), "remote.json");
+    await api(backend.url, "POST", "/events", { id: "remote", type: "demo.hang", payload: { pidFile: remotePids } });
+    await slowPids(remotePids);
+    expect((await runOf(backend.url, "remote")).attempts).toMatchObject([{ workerId: "spare" }]);
+    // A grace period of 3 s with a heartbeat every 300 ms: every beat is answered, every claim refused.
+    expect(await backend.stop("SIGTERM")).toBe(0);
+    await eventually(() => /not answering/.test(worker.stderr()), 10_000, "the worker to notice the backend is gone");
+    expect(worker.stderr().match(/is stopping: no new runs/g)).toHaveLength(1);
+    expect(worker.stderr().match(/not answering/g)).toHaveLength(1);
+    expect(worker.stderr()).not.toMatch(/answers again/);
+    // Its 900 ms lease outlived the 3 s grace period: the heartbeats were answered all along.
+    expect(worker.stderr().split("not answering")[0]).not.toMatch(/lease lost/);
+  }, 60_000);
+
   test("SIGTERM: no new runs, running steps get the grace period, then are given back as interrupted", async () => {
     const backend = await controlPlane();
     const worker = await startWorker({

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { describeError } from "../core/errors.js";
 import { rememberNonce } from "../store/remember-nonce.js";
+import { STOPPING } from "../wire/protocol.js";
 import {
   MAX_SKEW_SECONDS,
   NONCE_HEADER,
@@ -105,7 +106,12 @@ export function createRequestHandler(
     if (!state.stopping) return;
     if (route?.leaseFenced && !state.closed) return;
     request.resume();
-    throw new HttpError(503, "the service is stopping; retry once it is back", {}, { connection: "close" });
+    throw new HttpError(
+      503,
+      "the service is stopping; retry once it is back",
+      { code: STOPPING },
+      { connection: "close" },
+    );
   };
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     try {

@@ -78,10 +78,12 @@ export async function startBackend(config: ServeConfig, cliPath?: string): Promi
   const stop = () => {
     stopping ??= (async () => {
       state.stopping = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // The port stays open through the grace period: a client gets a clear 503 "stopping" instead of a
+      // refused connection, and a remote worker can still heartbeat and report the runs it holds.
       server.closeIdleConnections();
       await service.close(config.graceMs);
       state.closed = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
     })();

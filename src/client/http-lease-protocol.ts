@@ -7,10 +7,12 @@ import {
   type ClaimRequest,
   type CompleteAnswer,
   type CompleteExtras,
+  ControlPlaneStoppingError,
   type HeartbeatAnswer,
   LEASE_LOST,
   LeaseLostError,
   type OutputChunkInput,
+  STOPPING,
   WORKER_PATHS,
 } from "../wire/protocol.js";
 import type { LeaseProtocol } from "../worker/lease-protocol.js";
@@ -33,6 +35,9 @@ export class HttpLeaseProtocol implements LeaseProtocol {
       // 400 (malformed), 413 (too large), 404: the same request would get the same answer.
       if (error instanceof BackendHttpError && [400, 404, 413].includes(error.status)) {
         throw new CallRefusedError(error.message);
+      }
+      if (error instanceof BackendHttpError && error.status === 503 && error.answer.code === STOPPING) {
+        throw new ControlPlaneStoppingError(error.message);
       }
       throw error;
     }

@@ -113,6 +113,21 @@ export class CallRefusedError extends Error {
   }
 }
 
+/** The code a control plane answers with while it shuts down: it takes no new claims, but it is there. */
+export const STOPPING = "stopping";
+
+/**
+ * The control plane is shutting down: it refuses new claims (and, once its store is closed, everything)
+ * until it is back. Not a broken link: it still answers its running attempts' calls meanwhile.
+ */
+export class ControlPlaneStoppingError extends Error {
+  readonly code = STOPPING;
+  constructor(message = "the control plane is stopping") {
+    super(message);
+    this.name = "ControlPlaneStoppingError";
+  }
+}
+
 /** HTTP paths of the worker endpoints on the local backend. */
 export const WORKER_PATHS = {
   claim: "/workers/claim",

@@ -130,7 +130,7 @@ export class WorkerLoop {
           },
           AbortSignal.any([this.claimAbort.signal, pending.signal]),
         );
-        this.link.ok();
+        this.link.ok("claim");
         delay = RETRY_FIRST_MS;
       } catch (error) {
         if (this.stopping) break;
@@ -197,7 +197,7 @@ export class WorkerLoop {
       protocol,
       ref,
       () => this.halt(active, "lease-lost"),
-      (error) => (error === undefined ? this.link.ok() : this.link.failed(error)),
+      (error) => (error === undefined ? this.link.ok("attempt") : this.link.failed(error)),
     );
     // Every lease/3 a heartbeat; a failed one is sent again at the next tick, and the watchdog in
     // heartbeat() looks at the lease on every tick, in flight or not.
@@ -260,7 +260,7 @@ export class WorkerLoop {
     try {
       const answer = await this.options.protocol.heartbeat(active.ref);
       active.leaseUntil = sentAt + active.claim.leaseMs;
-      this.link.ok();
+      this.link.ok("attempt");
       if (answer.cancelRequested) this.halt(active, "cancel");
     } catch (error) {
       if (error instanceof LeaseLostError) {
@@ -295,7 +295,7 @@ export class WorkerLoop {
     while (true) {
       try {
         const answer = await this.options.protocol.complete(active.ref, sending.outcome, sending.extras);
-        this.link.ok();
+        this.link.ok("attempt");
         return answer;
       } catch (error) {
         if (error instanceof CallRefusedError) {
