@@ -27,4 +27,11 @@ export default defineConfig([
     splitting: false,
     shims: true,
   },
+  {
+    ...shared,
+    // The spawn helper (src/process/spawner): one file that Bun runs beside the CLI and the library.
+    entry: { spawner: "src/process/spawner/spawner-main.ts" },
+    format: ["esm"],
+    splitting: false,
+  },
 ]);

@@ -1,6 +1,7 @@
 // The built-in `bun` runner: runs the step script with Bun, run context as JSON on stdin, output streamed.
 import { describeError, RunnerError } from "../../src/core/errors.js";
-import { killGroup, spawnGroup } from "../../src/process/process-tree.js";
+import { killGroup } from "../../src/process/process-tree.js";
+import { spawnStep } from "../../src/process/spawn-step.js";
 import { TailBuffer } from "../../src/process/tail-buffer.js";
 import { defineRunner, type RunnerOutput } from "../../src/runner/runner.js";
 import { findBun } from "./find-bun.js";
@@ -26,11 +27,7 @@ export const bunRunner = defineRunner({
   run(invocation, io) {
     const bun = findBun(invocation.env, invocation.context.flow.root);
     return new Promise<RunnerOutput>((resolve, reject) => {
-      const child = spawnGroup(bun, [invocation.script], {
-        cwd: invocation.cwd,
-        env: invocation.env,
-        stdio: ["pipe", "pipe", "pipe"],
-      });
+      const child = spawnStep(bun, [invocation.script], { cwd: invocation.cwd, env: invocation.env });
       const stdout = new TailBuffer(STDOUT_KEEP);
       const stderr = new TailBuffer(STDERR_KEEP);
       child.stdout?.setEncoding("utf8").on("data", (text: string) => {

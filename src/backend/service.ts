@@ -24,6 +24,7 @@ import { directExecutor } from "../worker/executors/direct.js";
 import type { Executor } from "../worker/executors/executor.js";
 import { systemdRunExecutor } from "../worker/executors/systemd-run.js";
 import { claimRunner } from "../worker/run-claim.js";
+import { startSpawnHelper } from "../worker/spawn-helper.js";
 import { ACCEPT_FLOWS_MAX_AGE_MS } from "../worker/sqlite/chained-events.js";
 import { type Completion, SqliteLeaseProtocol } from "../worker/sqlite/sqlite-lease-protocol.js";
 import { WorkerLoop } from "../worker/worker-loop.js";
@@ -70,6 +71,8 @@ export class BackendService {
   private readonly localCapabilities: ReturnType<typeof capabilitiesOf>;
   private expiryTimer: NodeJS.Timeout | undefined;
   private readonly log: (line: string) => void;
+  /** Ends the spawn helper this service started its steps through (none before start()). */
+  private stopSpawnHelper: () => Promise<void> = async () => {};
 
   private constructor(
     readonly workerId: string,
@@ -147,6 +150,7 @@ export class BackendService {
 
   /** Recovers what a crashed predecessor left running, then starts the workers and lease expiry. */
   start(): void {
+    this.stopSpawnHelper = startSpawnHelper(this.config.cwd, this.log);
     this.recover();
     void this.pool.start();
     this.scheduler.start();
@@ -316,5 +320,6 @@ export class BackendService {
     });
     this.db.close();
     this.lock.release();
+    await this.stopSpawnHelper();
   }
 }

@@ -11,6 +11,7 @@ import { capabilitiesOf } from "../worker/capabilities.js";
 import { directExecutor } from "../worker/executors/direct.js";
 import { systemdRunExecutor } from "../worker/executors/systemd-run.js";
 import { claimRunner } from "../worker/run-claim.js";
+import { startSpawnHelper } from "../worker/spawn-helper.js";
 import { WorkerLoop } from "../worker/worker-loop.js";
 import { EXIT_INTERRUPTED } from "./interrupt.js";
 import type { WorkerConfig } from "./worker-config.js";
@@ -66,8 +67,10 @@ export async function workerCommand(config: WorkerConfig, cliPath?: string): Pro
     `polling ${config.client.url} for runs; project ${config.cwd}; flows: ${flows}; runners: ${first.runners.join(", ")}; concurrency ${config.concurrency}`,
   );
 
+  const stopSpawnHelper = startSpawnHelper(config.cwd, log);
   await loop.start();
   await loop.idle();
+  await stopSpawnHelper();
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.off(signal, onSignal);
   log("stopped");
   // A stop asked for by a signal is the normal end of a service's life: exit 0, as `backend serve` does.

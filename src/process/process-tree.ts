@@ -4,6 +4,10 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Lineage, readProcesses } from "./lineage.js";
 import { PROCESS_TAG_VARIABLE, stepProcesses } from "./process-scan.js";
+import { RemoteChild } from "./spawner/remote-child.js";
+
+/** A step's process: started here, or by the spawn helper. */
+export type StepChild = ChildProcess | RemoteChild;
 
 /** How long a process group gets between SIGTERM and SIGKILL. */
 export const KILL_GRACE_MS = 2_000;
@@ -25,7 +29,7 @@ interface Tracked {
 const live = new Map<number, Tracked>();
 /** Groups a killGroup is stopping right now: their leader may be gone, but members can be left. */
 const dying = new Map<number, Tracked>();
-const tracked = new WeakMap<ChildProcess, Tracked>();
+const tracked = new WeakMap<StepChild, Tracked>();
 let exitHookInstalled = false;
 let scanTimer: NodeJS.Timeout | undefined;
 
@@ -70,18 +74,20 @@ export function spawnGroup(command: string, args: string[], options: SpawnOption
   const tag = randomUUID();
   const env = { ...(options.env ?? process.env), [PROCESS_TAG_VARIABLE]: tag };
   const child = spawn(command, args, { ...options, env, detached: true, shell: false });
-  const pid = child.pid;
-  if (pid !== undefined) {
-    if (!exitHookInstalled) process.once("exit", killAllGroupsNow);
-    exitHookInstalled = true;
-    const entry = { tag, lineage: new Lineage(pid) };
-    live.set(pid, entry);
-    tracked.set(child, entry);
-    child.once("close", () => live.delete(pid));
-    // Ancestry is recorded while the step runs: once a parent exits, its children's links to the step are gone.
-    scanTimer ??= setInterval(scanLineages, LINEAGE_SCAN_MS).unref();
-  }
+  if (child.pid !== undefined) trackGroup(child, child.pid, tag);
   return child;
+}
+
+/** Registers a started group: killGroup and killAllGroupsNow find it, and its lineage is kept up to date. */
+export function trackGroup(child: StepChild, pid: number, tag: string): void {
+  if (!exitHookInstalled) process.once("exit", killAllGroupsNow);
+  exitHookInstalled = true;
+  const entry = { tag, lineage: new Lineage(pid) };
+  live.set(pid, entry);
+  tracked.set(child, entry);
+  child.once("close", () => live.delete(pid));
+  // Ancestry is recorded while the step runs: once a parent exits, its children's links to the step are gone.
+  scanTimer ??= setInterval(scanLineages, LINEAGE_SCAN_MS).unref();
 }
 
 /**
@@ -106,10 +112,11 @@ function targets(pid: number, entry: Tracked | undefined, escaped: boolean): { r
  * Resolves once everything found is gone.
  */
 export async function killGroup(
-  child: ChildProcess,
+  child: StepChild,
   options: { graceMs?: number; escaped?: boolean } = {},
 ): Promise<void> {
-  const pid = child.pid;
+  // A helper-started child may not have its pid yet: a cancel right after the start waits for it.
+  const pid = child instanceof RemoteChild ? await child.started : child.pid;
   if (pid === undefined) return;
   const { graceMs = KILL_GRACE_MS, escaped = true } = options;
   const entry = tracked.get(child);
