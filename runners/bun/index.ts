@@ -63,8 +63,15 @@ export const bunRunner = defineRunner({
       // The step is also over when its script is: what it left in its group (a background `cmd &`, a
       // git helper) is ended. Only if the output pipes then stay open (held by an escaped process) is
       // the costlier scan done, so a normal exit stays cheap.
+      // The pipes may close before that first kill is done (at once, for a helper-started step whose
+      // output has all arrived): then there is nothing to linger for, and no scan of every process.
+      let closed = false;
+      child.once("close", () => {
+        closed = true;
+      });
       child.once("exit", () => {
         void track(killGroup(child, { escaped: false })).then(() => {
+          if (closed) return;
           const linger = setTimeout(endAll, LINGER_MS).unref();
           child.once("close", () => clearTimeout(linger));
         });

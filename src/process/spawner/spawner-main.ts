@@ -1,56 +1,75 @@
-// The spawn helper: a small long-lived process (run with Bun) that starts step processes for the service.
+// The spawn helper: a small long-lived Bun process that starts step processes for the service.
 //
-// Why: `child_process.spawn` forks the calling process. Forking the service (a large heap, SQLite, ajv)
-// took about 8 ms of its event loop per step, a fifth of its CPU at full load; forking this small Bun
-// process costs under 1 ms, off the service's loop. Children get their own process group (setsid) as
-// with a direct spawn; the service signals their groups itself, by pid.
-import { type ChildProcess, spawn } from "node:child_process";
+// Why: `child_process.spawn` forks the calling process, and forking the service (its heap, SQLite,
+// ajv) cost it about 3 ms of CPU on its event loop per step at 180 MB, more as it grows; Bun.spawn
+// here uses posix_spawn from a small process, and the service's loop only writes a line. Children get
+// their own process group (setsid), as with a direct spawn; the service signals their groups itself.
+/// <reference path="./bun-api.d.ts" />
 import { type FromSpawner, lineReader, type ToSpawner } from "./messages.js";
 
-const children = new Map<number, { child: ChildProcess; adopted: boolean; dropped: boolean }>();
+interface Entry {
+  process: BunSubprocess;
+  adopted: boolean;
+  readers: ReadableStreamDefaultReader<Uint8Array>[];
+}
+
+const children = new Map<number, Entry>();
+const out = Bun.stdout.writer();
+
+/** A write to a pipe whose reader is gone rejects later; that is the reader's business, not an error here. */
+function quietly(result: number | Promise<number>): void {
+  if (result instanceof Promise) result.catch(() => {});
+}
 
 function send(message: FromSpawner): void {
-  process.stdout.write(`${JSON.stringify(message)}\n`);
+  quietly(out.write(`${JSON.stringify(message)}\n`));
+  quietly(out.flush());
+}
+
+async function forward(id: number, stream: "stdout" | "stderr", reader: ReadableStreamDefaultReader<Uint8Array>) {
+  const decoder = new TextDecoder();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      // Decoded as a stream: a character split across two reads arrives whole.
+      const text = decoder.decode(value, { stream: true });
+      if (text.length > 0) send({ op: "out", id, stream, text });
+    }
+    const rest = decoder.decode();
+    if (rest.length > 0) send({ op: "out", id, stream, text: rest });
+  } catch {
+    // Canceled (the service dropped the output) or the pipe broke: the output ends here either way.
+  }
+  send({ op: "eof", id, stream });
 }
 
 function start(message: Extract<ToSpawner, { op: "spawn" }>): void {
   const { id } = message;
-  let child: ChildProcess;
+  let child: BunSubprocess;
   try {
-    child = spawn(message.command, message.args, {
+    child = Bun.spawn([message.command, ...message.args], {
       cwd: message.cwd,
       env: message.env,
-      stdio: ["pipe", "pipe", "pipe"],
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
       detached: true,
     });
   } catch (error) {
-    send({ op: "failed", id, code: (error as NodeJS.ErrnoException).code, message: String(error) });
+    const { code, message: text } = error as NodeJS.ErrnoException;
+    send({ op: "failed", id, code, message: text ?? String(error) });
     return;
   }
-  const entry = { child, adopted: false, dropped: false };
-  children.set(id, entry);
-  child.once("error", (error: NodeJS.ErrnoException) => {
-    // Only a failed start has no pid; later errors (a kill of a gone process) change nothing here.
-    if (child.pid !== undefined) return;
-    children.delete(id);
-    send({ op: "failed", id, code: error.code, message: error.message });
-  });
-  if (child.pid === undefined) return;
+  const readers = [child.stdout.getReader(), child.stderr.getReader()];
+  children.set(id, { process: child, adopted: false, readers });
   send({ op: "spawned", id, pid: child.pid });
-  // A script that never reads its stdin closes the pipe early; that is not an error.
-  child.stdin?.on("error", () => {});
-  for (const stream of ["stdout", "stderr"] as const) {
-    const pipe = child[stream];
-    pipe?.setEncoding("utf8");
-    pipe?.on("data", (text: string) => {
-      if (!entry.dropped) send({ op: "out", id, stream, text });
-    });
-    pipe?.once("close", () => send({ op: "eof", id, stream }));
-  }
-  child.once("exit", (code, signal) => {
-    send({ op: "exit", id, code, signal });
+  void forward(id, "stdout", readers[0] as ReadableStreamDefaultReader<Uint8Array>);
+  void forward(id, "stderr", readers[1] as ReadableStreamDefaultReader<Uint8Array>);
+  void child.exited.then(() => {
+    send({ op: "exit", id, code: child.signalCode ? null : child.exitCode, signal: child.signalCode });
+    children.delete(id);
   });
-  child.once("close", () => children.delete(id));
 }
 
 function handle(message: ToSpawner): void {
@@ -60,30 +79,33 @@ function handle(message: ToSpawner): void {
   }
   const entry = children.get(message.id);
   if (!entry) return;
-  if (message.op === "stdin") entry.child.stdin?.write(message.text);
-  else if (message.op === "end") entry.child.stdin?.end();
-  else if (message.op === "adopted") entry.adopted = true;
-  else if (message.op === "drop") {
-    entry.dropped = true;
-    entry.child.stdout?.destroy();
-    entry.child.stderr?.destroy();
+  try {
+    if (message.op === "stdin") {
+      quietly(entry.process.stdin.write(message.text));
+      quietly(entry.process.stdin.flush());
+    } else if (message.op === "end") quietly(entry.process.stdin.end());
+    else if (message.op === "adopted") entry.adopted = true;
+    else if (message.op === "drop") for (const reader of entry.readers) void reader.cancel().catch(() => {});
+  } catch {
+    // A child that closed its stdin early (or is gone): nothing to deliver to.
   }
 }
 
 // Signals are for the service, which stops its steps itself: a Ctrl-C reaching this process's group
 // must not take the helper (and every step's output with it) down first.
 for (const name of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(name, () => {});
+// One step's broken pipe must never end the helper, and with it the output of every other step.
+process.on("unhandledRejection", () => {});
 
-process.stdin.setEncoding("utf8");
-process.stdin.on("data", lineReader<ToSpawner>(handle));
+const read = lineReader<ToSpawner>(handle);
+const decoder = new TextDecoder();
+for await (const chunk of Bun.stdin.stream()) read(decoder.decode(chunk, { stream: true }));
 // The service is gone (it stopped, or was killed). Children it had not yet learned the pid of could
 // never be found by it again, so they are killed; the others are left to it, as with a direct spawn.
-process.stdin.once("end", () => {
-  for (const { child, adopted } of children.values()) {
-    if (adopted || child.pid === undefined) continue;
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {}
-  }
-  process.exit(0);
-});
+for (const { process: child, adopted } of children.values()) {
+  if (adopted) continue;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {}
+}
+process.exit(0);
