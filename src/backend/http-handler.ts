@@ -12,6 +12,14 @@ import {
   signatureProblem,
   TIMESTAMP_HEADER,
 } from "../wire/signature.js";
+import {
+  postSessionLink,
+  sendLoginNeeded,
+  serveDashboard,
+  serveLogin,
+  wantsPage,
+} from "./dashboard/dashboard-routes.js";
+import { sessionGrant } from "./dashboard/session-auth.js";
 import { getEvent, getEvents, postEvent, replayEvent } from "./event-routes.js";
 import { ClientGone, HttpError, readBody, sendJson } from "./http-io.js";
 import { parseTarget } from "./request-target.js";
@@ -37,16 +45,19 @@ interface Route {
    * duplicate), so its nonce is not remembered: that would cost a synced commit per heartbeat and batch.
    */
   leaseFenced?: true;
+  /** A POST the dashboard makes: a session cookie with its CSRF header authorizes it (see dashboard/session-auth.ts). */
+  sessionPost?: true;
 }
 
 const ROUTES: Route[] = [
   { pattern: ["events"], methods: { GET: getEvents, POST: postEvent }, bodySignature: true },
   { pattern: ["flow-events"], methods: { POST: postEvent }, bodySignature: true },
   { pattern: ["events", ":id"], methods: { GET: getEvent } },
-  { pattern: ["events", ":id", "replay"], methods: { POST: replayEvent } },
+  { pattern: ["events", ":id", "replay"], methods: { POST: replayEvent }, sessionPost: true },
   { pattern: ["runs"], methods: { GET: getRuns } },
   { pattern: ["runs", ":id"], methods: { GET: getRunRoute } },
-  { pattern: ["runs", ":id", "cancel"], methods: { POST: cancelRun } },
+  { pattern: ["runs", ":id", "cancel"], methods: { POST: cancelRun }, sessionPost: true },
+  { pattern: ["sessions", "link"], methods: { POST: postSessionLink } },
   { pattern: ["schedules"], methods: { GET: getSchedules } },
   { pattern: ["workers", "claim"], methods: { POST: postClaim } },
   { pattern: ["attempts", ":id", "heartbeat"], methods: { POST: postHeartbeat }, leaseFenced: true },
@@ -132,7 +143,18 @@ export function createRequestHandler(
       const body = await readBody(request, bodyLimit);
       // A body can take long to arrive; SIGTERM may have come meanwhile, and then no new work starts.
       refuseWhenStopping(request, found?.route);
-      if (secret !== undefined) {
+      if (target.path === "/login" && method === "GET") {
+        // Authorized by its one-time token, which is the point of the link.
+        serveLogin(service.sessions, request, response, target);
+        return;
+      }
+      // A dashboard browser proves itself with its session cookie (and a CSRF header on POST); every
+      // other request, and one that carries a signature, goes through the signature check.
+      const session =
+        secret === undefined || header(request, SIGNATURE_HEADER) !== undefined
+          ? undefined
+          : sessionGrant(service.sessions, request, method, found?.route.sessionPost === true);
+      if (secret !== undefined && session === undefined) {
         const intake = method === "POST" && found?.route.bodySignature === true;
         // State-changing requests other than intake (which is idempotent by event id) are single-use.
         const nonceRequired = method === "POST" && !intake && found?.route.leaseFenced !== true;
@@ -149,6 +171,7 @@ export function createRequestHandler(
           bodySignatureAllowed: intake,
           nonceRequired,
         });
+        if (problem && wantsPage(request, target, method)) return sendLoginNeeded(response, problem);
         if (problem) throw new HttpError(401, problem);
         if (nonceRequired && nonce !== undefined && timestamp !== undefined) {
           if (!rememberNonce(service.db, nonce, nonceExpiry(timestamp), Date.now())) {
@@ -159,6 +182,7 @@ export function createRequestHandler(
           }
         }
       }
+      if (!found && serveDashboard(request, response, target, method, session)) return;
       if (!found) throw new HttpError(404, `no endpoint ${target.path}`);
       const handler = found.route.methods[method];
       if (!handler) {

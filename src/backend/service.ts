@@ -29,6 +29,7 @@ import { type Completion, SqliteLeaseProtocol } from "../worker/sqlite/sqlite-le
 import { WorkerLoop } from "../worker/worker-loop.js";
 import { AcceptQueue } from "./accept-queue.js";
 import type { ServeConfig } from "./config.js";
+import { SessionStore } from "./dashboard/session-store.js";
 import { prepareDataDir } from "./data-dir-access.js";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
 import { Scheduler } from "./scheduler.js";
@@ -67,6 +68,8 @@ export class BackendService {
   private readonly pool: WorkerLoop;
   /** Fires the flows' schedules through `dispatch`, like any posted event. */
   readonly scheduler: Scheduler;
+  /** Dashboard logins: in memory on purpose, so a restart logs every browser out. */
+  readonly sessions = new SessionStore();
   private readonly localCapabilities: ReturnType<typeof capabilitiesOf>;
   private expiryTimer: NodeJS.Timeout | undefined;
   private readonly log: (line: string) => void;

@@ -8,6 +8,7 @@ import { readEvent } from "../engine/event.js";
 import { EXIT_OK, exitCodeFor } from "../engine/exit-code.js";
 import type { EventRecord, RunDetail, RunRecord } from "../wire/records.js";
 import { formatEventDetail, formatEventLine, formatRunDetail, formatRunLine, formatSkipped } from "./backend-format.js";
+import { openInBrowser } from "./open-browser.js";
 
 export interface BackendFlags extends ServeFlags {
   json?: boolean;
@@ -23,6 +24,7 @@ export interface BackendFlags extends ServeFlags {
   flow?: string;
   step?: string;
   resultFile?: string;
+  print?: boolean;
 }
 
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
@@ -165,9 +167,26 @@ export async function backendAction(action: string, args: string[], flags: Backe
       else console.log(formatRunLine(body.run));
       return EXIT_OK;
     }
+    case "open": {
+      if (args.length > 0)
+        throw new UsageError("backend open takes no arguments", { hint: "codex-flows backend open" });
+      // Signed and single-use like any state-changing request; without a secret the service answers "/".
+      const { body } = await client.send<{ path: string; expiresAt: string | null }>("POST", "/sessions/link", {});
+      const link = `${client.config.url.replace(/\/+$/, "")}${body.path}`;
+      const opened = !flags.print && openInBrowser(link);
+      if (flags.json) print({ url: link, expiresAt: body.expiresAt, opened });
+      else {
+        console.log(link);
+        const expiry = body.expiresAt ? `; the link works once, until ${body.expiresAt}` : "";
+        console.error(
+          opened ? `opening the dashboard in the browser${expiry}` : `open this link in a browser${expiry}`,
+        );
+      }
+      return EXIT_OK;
+    }
     default:
       throw new UsageError(`unknown backend action "${action}"`, {
-        hint: "one of serve, dispatch, list-events, show-event, list-runs, show-run, replay-event, cancel-run, backup",
+        hint: "one of serve, dispatch, list-events, show-event, list-runs, show-run, replay-event, cancel-run, open, backup",
       });
   }
 }

@@ -28,6 +28,7 @@ const ACTION_FLAGS: Record<string, string[]> = {
   "show-run": CLIENT,
   "replay-event": [...CLIENT, "wait"],
   "cancel-run": CLIENT,
+  open: [...CLIENT, "print"],
   backup: ["dataDir", "out", "json"],
   "exec-step": ["flow", "step", "event", "resultFile"],
 };
@@ -83,7 +84,7 @@ export function registerBackend(cli: CAC): void {
   cli
     .command(
       "backend <action> [...args]",
-      "The durable local backend: serve | dispatch | list-events | show-event | list-runs | show-run | replay-event | cancel-run | backup",
+      "The durable local backend: serve | dispatch | list-events | show-event | list-runs | show-run | replay-event | cancel-run | open | backup",
     )
     .usage(
       [
@@ -94,6 +95,7 @@ export function registerBackend(cli: CAC): void {
         "  list-events [--type T] [--limit N]     show-event <event-id>",
         "  list-runs [--event-id] [--status] [--result] [--limit]",
         "  show-run <run-id>                      cancel-run <run-id>",
+        "  open [--print]                         a login link to the dashboard (opened in the browser where possible)",
         "  backup --out DIR [--data-dir]",
         "",
         "The client actions find the service with --url or CODEX_FLOW_BACKEND_URL and sign with --secret or CODEX_FLOW_BACKEND_SECRET.",
@@ -122,6 +124,7 @@ export function registerBackend(cli: CAC): void {
     .option("--status <status>", "list-runs: queued, running, completed, failed or canceled")
     .option("--result <status>", "list-runs: the step's FLOW_RESULT status (blocked, needs_intervention, ...)")
     .option("--out <dir>", "backup: a new folder to write the backup to")
+    .option("--print", "open: only print the dashboard link, do not start a browser")
     .option("--flow <name>", "(internal, exec-step)")
     .option("--step <name>", "(internal, exec-step)")
     .option("--result-file <file>", "(internal, exec-step)")
