@@ -57,6 +57,6 @@ export function sessionGrant(
 
 /** The Set-Cookie value for a new session: invisible to scripts, never sent by other sites' requests. */
 export function sessionCookie(request: IncomingMessage, session: Session): string {
-  const maxAge = Math.max(0, Math.floor((session.expiresAt - Date.now()) / 1000));
+  const maxAge = Math.max(0, Math.round((session.expiresAt - Date.now()) / 1000));
   return `${cookieName(request)}=${session.id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}`;
 }
