@@ -14,12 +14,14 @@ import {
 } from "../wire/signature.js";
 import { getEvent, getEvents, postEvent, replayEvent } from "./event-routes.js";
 import { ClientGone, HttpError, readBody, sendJson } from "./http-io.js";
+import { getRunOutput } from "./output-routes.js";
 import { parseTarget } from "./request-target.js";
 import type { RouteHandler } from "./route-types.js";
 import { cancelRun, getRunRoute, getRuns } from "./run-routes.js";
 import { getSchedules } from "./schedule-routes.js";
 import type { BackendService } from "./service.js";
 import { diskFullAnswer, isDiskFull, storeHealth } from "./store-health.js";
+import { getStream } from "./stream-routes.js";
 import { postClaim, postComplete, postHeartbeat, postOutput } from "./worker-routes.js";
 
 interface Route {
@@ -47,6 +49,8 @@ const ROUTES: Route[] = [
   { pattern: ["runs"], methods: { GET: getRuns } },
   { pattern: ["runs", ":id"], methods: { GET: getRunRoute } },
   { pattern: ["runs", ":id", "cancel"], methods: { POST: cancelRun } },
+  { pattern: ["runs", ":id", "output"], methods: { GET: getRunOutput } },
+  { pattern: ["stream"], methods: { GET: getStream } },
   { pattern: ["schedules"], methods: { GET: getSchedules } },
   { pattern: ["workers", "claim"], methods: { POST: postClaim } },
   { pattern: ["attempts", ":id", "heartbeat"], methods: { POST: postHeartbeat }, leaseFenced: true },
@@ -167,9 +171,17 @@ export function createRequestHandler(
       }
       const gone = new AbortController();
       response.once("close", () => gone.abort());
-      const answer = await handler({ service, params: found.params, query: target.query, body, signal: gone.signal });
+      const answer = await handler({
+        service,
+        params: found.params,
+        query: target.query,
+        body,
+        headers: request.headers,
+        signal: gone.signal,
+      });
       if (response.destroyed) return;
-      sendJson(response, answer.status, answer.body);
+      if ("stream" in answer) answer.stream(response);
+      else sendJson(response, answer.status, answer.body);
     } catch (error) {
       if (error instanceof HttpError) {
         sendJson(response, error.status, { error: error.message, ...error.extra }, error.headers);
