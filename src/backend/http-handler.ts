@@ -22,12 +22,14 @@ import {
 import { sessionGrant } from "./dashboard/session-auth.js";
 import { getEvent, getEvents, postEvent, replayEvent } from "./event-routes.js";
 import { ClientGone, HttpError, readBody, sendJson } from "./http-io.js";
+import { getRunOutput } from "./output-routes.js";
 import { parseTarget } from "./request-target.js";
 import type { RouteHandler } from "./route-types.js";
 import { cancelRun, getRunRoute, getRuns } from "./run-routes.js";
 import { getSchedules } from "./schedule-routes.js";
 import type { BackendService } from "./service.js";
 import { diskFullAnswer, isDiskFull, storeHealth } from "./store-health.js";
+import { getStream } from "./stream-routes.js";
 import { postClaim, postComplete, postHeartbeat, postOutput } from "./worker-routes.js";
 
 interface Route {
@@ -57,6 +59,8 @@ const ROUTES: Route[] = [
   { pattern: ["runs"], methods: { GET: getRuns } },
   { pattern: ["runs", ":id"], methods: { GET: getRunRoute } },
   { pattern: ["runs", ":id", "cancel"], methods: { POST: cancelRun }, sessionPost: true },
+  { pattern: ["runs", ":id", "output"], methods: { GET: getRunOutput } },
+  { pattern: ["stream"], methods: { GET: getStream } },
   { pattern: ["sessions", "link"], methods: { POST: postSessionLink } },
   { pattern: ["schedules"], methods: { GET: getSchedules } },
   { pattern: ["workers", "claim"], methods: { POST: postClaim } },
@@ -191,9 +195,17 @@ export function createRequestHandler(
       }
       const gone = new AbortController();
       response.once("close", () => gone.abort());
-      const answer = await handler({ service, params: found.params, query: target.query, body, signal: gone.signal });
+      const answer = await handler({
+        service,
+        params: found.params,
+        query: target.query,
+        body,
+        headers: request.headers,
+        signal: gone.signal,
+      });
       if (response.destroyed) return;
-      sendJson(response, answer.status, answer.body);
+      if ("stream" in answer) answer.stream(response);
+      else sendJson(response, answer.status, answer.body);
     } catch (error) {
       if (error instanceof HttpError) {
         sendJson(response, error.status, { error: error.message, ...error.extra }, error.headers);
