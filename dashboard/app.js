@@ -54,4 +54,7 @@ function App() {
   return html`<${Header} route=${route} /><main>${page}</main>`;
 }
 
-render(html`<${App} />`, document.getElementById("app"));
+const root = document.getElementById("app");
+// The static "Loading" line goes: render() adds to what the container holds.
+root.textContent = "";
+render(html`<${App} />`, root);

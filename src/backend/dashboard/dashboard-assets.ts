@@ -65,7 +65,7 @@ function asset(body: Buffer, name: string): Asset {
 }
 
 /**
- * Files are read on their first request and kept: the whole set is about 60 kB, and a service that
+ * Files are read on their first request and kept: the whole set is about 52 kB, and a service that
  * nobody opens in a browser never reads them. Only names listed in the folder (or the vendor table)
  * are served, so no path from a request ever reaches the file system.
  */
