@@ -1,4 +1,5 @@
 // The dashboard's login over HTTP: one-time links from `backend open`, session cookies, CSRF, and what stays 401.
+import { request } from "node:http";
 import { describe, expect, test } from "vitest";
 import { api, startBackend } from "./backend-helpers.js";
 import { copyFixture, runCli } from "./helpers.js";
@@ -17,6 +18,22 @@ async function logIn(link: string): Promise<{ status: number; cookie?: string; s
   const answer = await fetch(link, { redirect: "manual" });
   const setCookie = answer.headers.get("set-cookie") ?? "";
   return { status: answer.status, cookie: setCookie.split(";")[0] || undefined, setCookie, html: await answer.text() };
+}
+
+/** A GET naming another host in its Host header, as a page whose name was rebound to 127.0.0.1 sends (fetch cannot). */
+function withHost(url: string, path: string, host: string): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const outgoing = request({ host: hostname, port, path, headers: { host } }, (answer) => {
+      let body = "";
+      answer.setEncoding("utf8").on("data", (text: string) => {
+        body += text;
+      });
+      answer.on("end", () => resolve({ status: answer.statusCode ?? 0, body }));
+    });
+    outgoing.on("error", reject);
+    outgoing.end();
+  });
 }
 
 async function csrfOf(url: string, cookie: string): Promise<string> {
@@ -159,5 +176,60 @@ describe("dashboard without a secret", () => {
       expect([path, (await fetch(`${backend.url}${path}`)).status]).toEqual([path, 404]);
     }
     expect((await api(backend.url, "POST", "/")).status).toBe(405);
+  });
+
+  test("other web pages cannot drive it: a POST from another origin and a rebound host name are 403", async () => {
+    const backend = await startBackend({ project: copyFixture("dashboard") });
+    const { host } = new URL(backend.url);
+    const event = { id: "origin-1", type: "demo.tick", payload: { count: 1, everyMs: 1 } };
+    expect((await api(backend.url, "POST", "/events", event)).status).toBe(202);
+    const foreign = await api(
+      backend.url,
+      "POST",
+      "/events/origin-1/replay",
+      {},
+      {
+        headers: { origin: "http://evil.example" },
+      },
+    );
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error).toMatch(/another web page \(Origin http:\/\/evil\.example\)/);
+    // Another port of the same host is another origin (another local service's page).
+    const sibling = await api(
+      backend.url,
+      "POST",
+      "/events/origin-1/replay",
+      {},
+      { headers: { origin: "http://127.0.0.1:1" } },
+    );
+    expect(sibling.status).toBe(403);
+    const own = await api(
+      backend.url,
+      "POST",
+      "/events/origin-1/replay",
+      {},
+      { headers: { origin: `http://${host}` } },
+    );
+    expect(own.status).toBe(202);
+    const event1 = await api(backend.url, "GET", "/events/origin-1");
+    expect(event1.body.event.replays).toBe(1);
+
+    const rebound = await withHost(backend.url, "/events", "evil.example:80");
+    expect(rebound.status).toBe(403);
+    expect(rebound.body).toMatch(/DNS rebinding/);
+    expect((await withHost(backend.url, "/events", `localhost:${new URL(backend.url).port}`)).status).toBe(200);
+  });
+
+  test("`backend open` without a browser to start prints the link and exits 0", async () => {
+    const backend = await startBackend({ project: copyFixture("dashboard") });
+    for (const env of [
+      { DISPLAY: "", WAYLAND_DISPLAY: "" },
+      { DISPLAY: ":99", PATH: "/nonexistent" },
+    ]) {
+      const result = await runCli(["backend", "open", "--url", backend.url], { env });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout.trim()).toBe(`${backend.url}/`);
+      expect(result.stderr).toContain("open this link in a browser");
+    }
   });
 });

@@ -12,6 +12,7 @@ import {
   signatureProblem,
   TIMESTAMP_HEADER,
 } from "../wire/signature.js";
+import { foreignBrowserProblem } from "./dashboard/browser-guard.js";
 import {
   postSessionLink,
   sendLoginNeeded,
@@ -151,6 +152,10 @@ export function createRequestHandler(
         // Authorized by its one-time token, which is the point of the link.
         serveLogin(service.sessions, request, response, target);
         return;
+      }
+      if (secret === undefined) {
+        const problem = foreignBrowserProblem(request, method, service.config.host);
+        if (problem) throw new HttpError(403, problem);
       }
       // A dashboard browser proves itself with its session cookie (and a CSRF header on POST); every
       // other request, and one that carries a signature, goes through the signature check.
