@@ -6,6 +6,8 @@ import { launchChromium, screenshotPath } from "./browser-helpers.js";
 import { copyFixture, runCli } from "./helpers.js";
 
 const SECRET = "s3cret-for-the-browser-91ab";
+/** Each test stops its service with SIGTERM at the end; a step still running then is killed within 2 s. */
+const GRACE = ["--grace-ms", "2000"];
 let browser: Browser;
 
 beforeAll(async () => {
@@ -82,12 +84,34 @@ async function scenario(page: Page, url: string, post: (event: unknown) => Promi
   await page.getByRole("button", { name: "Cancel run" }).click();
   await expect.poll(() => page.getByTestId("outcome").textContent(), { timeout: 15_000 }).toBe("Run canceled.");
   await expect.poll(() => runStatus(page).textContent()).toBe("canceled");
+
+  // The lists' filters: events by text and type, runs by status and flow.
+  await page.getByRole("link", { name: "Events", exact: true }).click();
+  const events = page.getByTestId("events").locator("[data-event-id]");
+  await expect.poll(() => events.count()).toBe(2);
+  await page.getByLabel("Text").fill("slow");
+  await expect.poll(() => events.count()).toBe(1);
+  expect(await events.first().getAttribute("data-event-id")).toBe(slow);
+  await page.getByLabel("Text").fill("");
+  await page.getByLabel("Type").fill("demo.other");
+  await page.getByLabel("Type").press("Enter");
+  await page.getByText("No events match.").waitFor();
+  await page.getByRole("link", { name: "Runs", exact: true }).click();
+  const runs = page.getByTestId("runs").locator("[data-run-id]");
+  await expect.poll(() => runs.count()).toBe(3);
+  await page.getByLabel("Status").selectOption("canceled");
+  await expect.poll(() => runs.count()).toBe(1);
+  expect(await runs.first().locator(".status").first().textContent()).toBe("canceled");
+  expect(await runs.first().textContent()).toMatch(/attempts 1\/1.*worker local:/s);
+  await page.getByLabel("Flow").fill("nope");
+  await page.getByLabel("Flow").press("Enter");
+  await page.getByText("No runs match.").waitFor();
   expect(problemsOf(page)).toEqual([]);
 }
 
 describe("dashboard in Chromium", () => {
   test("without a secret: live events, a growing log, result, replay and cancel", async () => {
-    const backend = await startBackend({ project: copyFixture("dashboard") });
+    const backend = await startBackend({ project: copyFixture("dashboard"), args: GRACE });
     const page = await openPage();
     await page.goto(`${backend.url}/`);
     await scenario(
@@ -99,6 +123,7 @@ describe("dashboard in Chromium", () => {
       "open",
     );
     await page.context().close();
+    expect(await backend.stop()).toBe(0);
   }, 120_000);
 
   test("with a secret: in through the login link; no session, no access; no CSRF token, no POST", async () => {
@@ -143,10 +168,11 @@ describe("dashboard in Chromium", () => {
     expect(events?.status()).toBe(401);
     await stranger.context().close();
     await page.context().close();
+    expect(await backend.stop()).toBe(0);
   }, 150_000);
 
   test("readable at phone width in dark mode: no sideways scrolling, dark background", async () => {
-    const backend = await startBackend({ project: copyFixture("dashboard") });
+    const backend = await startBackend({ project: copyFixture("dashboard"), args: GRACE });
     await api(backend.url, "POST", "/events", {
       id: `phone-${"long-id-".repeat(12)}`,
       type: "demo.tick",
@@ -168,5 +194,6 @@ describe("dashboard in Chromium", () => {
     await page.screenshot({ path: screenshotPath("phone-dark-run"), fullPage: true });
     expect(problemsOf(page)).toEqual([]);
     await page.context().close();
+    expect(await backend.stop()).toBe(0);
   }, 90_000);
 });
