@@ -1,7 +1,7 @@
 // The dashboard in a real headless Chromium: live events and logs, cancel and replay, and the login link with a secret.
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { api, startBackend } from "./backend-helpers.js";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
+import { api, type BackendOptions, startBackend } from "./backend-helpers.js";
 import { launchChromium, screenshotPath } from "./browser-helpers.js";
 import { copyFixture, runCli } from "./helpers.js";
 
@@ -9,6 +9,15 @@ const SECRET = "s3cret-for-the-browser-91ab";
 /** Each test stops its service with SIGTERM at the end; a step still running then is killed within 2 s. */
 const GRACE = ["--grace-ms", "2000"];
 let browser: Browser;
+
+/** A service for one test, stopped with SIGTERM when the test ends (also when it fails), so its steps are stopped too. */
+async function startService(options: BackendOptions = {}) {
+  const backend = await startBackend({ project: copyFixture("dashboard"), args: GRACE, ...options });
+  onTestFinished(async () => {
+    await backend.stop();
+  });
+  return backend;
+}
 
 beforeAll(async () => {
   browser = await launchChromium();
@@ -111,7 +120,7 @@ async function scenario(page: Page, url: string, post: (event: unknown) => Promi
 
 describe("dashboard in Chromium", () => {
   test("without a secret: live events, a growing log, result, replay and cancel", async () => {
-    const backend = await startBackend({ project: copyFixture("dashboard"), args: GRACE });
+    const backend = await startService();
     const page = await openPage();
     await page.goto(`${backend.url}/`);
     await scenario(
@@ -127,10 +136,7 @@ describe("dashboard in Chromium", () => {
   }, 120_000);
 
   test("with a secret: in through the login link; no session, no access; no CSRF token, no POST", async () => {
-    const backend = await startBackend({
-      project: copyFixture("dashboard"),
-      env: { CODEX_FLOW_BACKEND_SECRET: SECRET },
-    });
+    const backend = await startService({ env: { CODEX_FLOW_BACKEND_SECRET: SECRET } });
     const page = await openPage();
     const refused = await page.goto(`${backend.url}/`);
     expect(refused?.status()).toBe(401);
@@ -171,8 +177,43 @@ describe("dashboard in Chromium", () => {
     expect(await backend.stop()).toBe(0);
   }, 150_000);
 
+  test("a running step's long log shows its last lines at once, scrolled to the end", async () => {
+    const backend = await startService();
+    await api(backend.url, "POST", "/events", {
+      id: "long",
+      type: "demo.tick",
+      payload: { count: 5000, everyMs: 0, holdMs: 60_000 },
+    });
+    const [run] = (await api(backend.url, "GET", "/runs?eventId=long")).body.runs;
+    // The whole log is stored before the page opens.
+    await expect
+      .poll(
+        async () =>
+          (await api(backend.url, "GET", `/runs/${run.id}/output?limit=10000`)).body.chunks
+            .map((chunk: { text: string }) => chunk.text)
+            .join(""),
+        { timeout: 20_000 },
+      )
+      .toContain("tick 5000");
+    const page = await openPage();
+    await page.goto(`${backend.url}/#/runs/${run.id}`);
+    const log = page.getByTestId("log");
+    await expect.poll(() => log.textContent(), { timeout: 10_000 }).toContain("tick 4999");
+    expect(await runStatus(page).textContent()).toBe("running");
+    const scrolled = await page.evaluate(
+      `(() => { const box = document.querySelector('[data-testid="log"]'); return box.scrollTop + box.clientHeight >= box.scrollHeight - 30; })()`,
+    );
+    expect(scrolled).toBe(true);
+    expect(await page.getByTestId("log-state").textContent()).toBe("following");
+    await page.getByRole("button", { name: "Cancel run" }).click();
+    await expect.poll(() => runStatus(page).textContent(), { timeout: 15_000 }).toBe("canceled");
+    expect(problemsOf(page)).toEqual([]);
+    await page.context().close();
+    expect(await backend.stop()).toBe(0);
+  }, 90_000);
+
   test("readable at phone width in dark mode: no sideways scrolling, dark background", async () => {
-    const backend = await startBackend({ project: copyFixture("dashboard"), args: GRACE });
+    const backend = await startService();
     await api(backend.url, "POST", "/events", {
       id: `phone-${"long-id-".repeat(12)}`,
       type: "demo.tick",
