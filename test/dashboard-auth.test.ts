@@ -176,6 +176,10 @@ describe("dashboard without a secret", () => {
       expect([path, (await fetch(`${backend.url}${path}`)).status]).toEqual([path, 404]);
     }
     expect((await api(backend.url, "POST", "/")).status).toBe(405);
+    // A login link from a service that had a secret before: without one, it just leads to the page.
+    const login = await logIn(`${backend.url}/login?token=from-before`);
+    expect([login.status, login.setCookie]).toEqual([200, ""]);
+    expect(login.html).toContain('content="0; url=/"');
   });
 
   test("other web pages cannot drive it: a POST from another origin and a rebound host name are 403", async () => {

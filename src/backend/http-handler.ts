@@ -150,7 +150,7 @@ export function createRequestHandler(
       refuseWhenStopping(request, found?.route);
       if (target.path === "/login" && method === "GET") {
         // Authorized by its one-time token, which is the point of the link.
-        serveLogin(service.sessions, request, response, target);
+        serveLogin(service.sessions, request, response, target, secret !== undefined);
         return;
       }
       if (secret === undefined) {

@@ -43,6 +43,8 @@ function smallPage(title: string, text: string, head = ""): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark">${head}<title>${title}</title></head><body><h1>${title}</h1><p>${text}</p></body></html>`;
 }
 
+const REFRESH = '<meta http-equiv="refresh" content="0; url=/">';
+
 /** Whether a request is a browser asking for the page: then a refused login gets a page that says what to do. */
 export function wantsPage(request: IncomingMessage, target: RequestTarget, method: string): boolean {
   return method === "GET" && target.path === "/" && (request.headers.accept ?? "").includes("text/html");
@@ -70,7 +72,13 @@ export function serveLogin(
   request: IncomingMessage,
   response: ServerResponse,
   target: RequestTarget,
+  secretSet: boolean,
 ): void {
+  if (!secretSet) {
+    // Nothing to log into: the page is open to whoever reaches the loopback address.
+    sendHtml(response, 200, smallPage("No login needed", '<a href="/">Open the dashboard</a>', REFRESH));
+    return;
+  }
   const token = target.query.get("token") ?? "";
   const session = token === "" ? undefined : sessions.redeem(token);
   if (!session) {
@@ -84,12 +92,9 @@ export function serveLogin(
     );
     return;
   }
-  sendHtml(
-    response,
-    200,
-    smallPage("Logged in", '<a href="/">Open the dashboard</a>', '<meta http-equiv="refresh" content="0; url=/">'),
-    { "set-cookie": sessionCookie(request, session) },
-  );
+  sendHtml(response, 200, smallPage("Logged in", '<a href="/">Open the dashboard</a>', REFRESH), {
+    "set-cookie": sessionCookie(request, session),
+  });
 }
 
 /** POST /sessions/link (signed, single-use): a one-time login path; without a secret the page needs none. */
