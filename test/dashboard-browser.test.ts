@@ -212,7 +212,7 @@ describe("dashboard in Chromium", () => {
     expect(await backend.stop()).toBe(0);
   }, 90_000);
 
-  test("readable at phone width in dark mode: no sideways scrolling, dark background", async () => {
+  test("readable at phone width in dark mode: no sideways scrolling, dark background; a failed run shows its error", async () => {
     const backend = await startService();
     await api(backend.url, "POST", "/events", {
       id: `phone-${"long-id-".repeat(12)}`,
@@ -233,6 +233,17 @@ describe("dashboard in Chromium", () => {
     await page.getByTestId("result").waitFor({ timeout: 20_000 });
     expect(await page.evaluate("document.documentElement.scrollWidth <= innerWidth")).toBe(true);
     await page.screenshot({ path: screenshotPath("phone-dark-run"), fullPage: true });
+
+    // A failed run shows its error.
+    await api(backend.url, "POST", "/events", {
+      id: "phone-fail",
+      type: "demo.tick",
+      payload: { count: 1, everyMs: 1, fail: true },
+    });
+    await page.goto(`${backend.url}/#/events/phone-fail`);
+    await page.getByTestId("event-runs").locator("a.title").first().click();
+    await expect.poll(() => runStatus(page).textContent(), { timeout: 20_000 }).toBe("failed");
+    await expect.poll(() => page.getByTestId("run-error").textContent()).toContain("giving up on purpose");
     expect(problemsOf(page)).toEqual([]);
     await page.context().close();
     expect(await backend.stop()).toBe(0);
