@@ -166,6 +166,17 @@ describe("dashboard in Chromium", () => {
     const event = await api(backend.url, "GET", "/events/secret-tick", undefined, { secret: SECRET });
     expect(event.body.event.replays).toBe(1);
 
+    // A link clicked in another site's page (a chat, a mail) works too: the Strict cookie is set by
+    // the login page and sent by the load of / that the page itself starts.
+    const second = await runCli(["backend", "open", "--print", "--url", backend.url, "--secret", SECRET]);
+    const clicked = await openPage();
+    await clicked.setContent(`<a id="go" href="${second.stdout.trim()}">log in</a>`);
+    await clicked.click("#go");
+    await clicked.waitForURL(`${backend.url}/`);
+    await clicked.getByRole("heading", { name: "Events" }).waitFor();
+    await clicked.locator('[data-event-id="secret-tick"]').waitFor();
+    await clicked.context().close();
+
     // Another browser context has no session: the API and the live feed stay closed to it.
     const stranger = await openPage();
     const stream = await stranger.goto(`${backend.url}/stream`);
