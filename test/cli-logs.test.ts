@@ -92,6 +92,27 @@ describe("backend logs", () => {
   });
 });
 
+describe("backend logs -f across a restart", () => {
+  test("a stream cut by the service stopping is picked up again where it stopped, and follows the retry", async () => {
+    const first = await startBackend({ project: copyFixture("live-output"), args: ["--grace-ms", "300"] });
+    const port = new URL(first.url).port;
+    const gate = join(tempDir(), "gate");
+    const runId = await post(first, "restart", "live.retry", { lines: 1, gate });
+    const logs = liveCli(first.url, ["logs", runId, "-f"]);
+    await eventually(() => logs.stdout().includes("attempt 1 line 0"), 20_000, "attempt 1's output");
+    // The step is interrupted by the stop and queued for its retry; the follower waits for the service.
+    expect(await first.stop("SIGTERM")).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(logs.running()).toBe(true);
+    writeFileSync(gate, "");
+    await startBackend({ project: first.project, args: ["--port", port, "--retry-backoff-ms", "0"] });
+    expect(await logs.exited).toBe(0);
+    expect(logs.stdout()).toBe("[live/retry] attempt 1 line 0\n[live/retry] attempt 2 line 0\n");
+    expect(logs.stderr()).toContain(">> live/retry attempt 2\n");
+    expect(logs.stderr()).toMatch(/>> live\/retry completed/);
+  });
+});
+
 describe("--wait streams output and waits for chained runs", () => {
   test("dispatch --wait prints the output live and exits with the run's code", async () => {
     const backend = await liveBackend();

@@ -30,14 +30,14 @@ const SILENCE_MS = 45_000;
 const OUTAGE_MS = 60_000;
 
 /** One parsed event of a text/event-stream. */
-interface SseMessage {
+export interface SseMessage {
   event: string;
   id?: string;
   data: string;
 }
 
 /** Splits a text/event-stream into events as its pieces arrive (lines end in LF, CRLF or CR). */
-async function* sseMessages(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseMessage> {
+export async function* sseMessages(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseMessage> {
   const decoder = new TextDecoder();
   let buffer = "";
   let event = "message";
