@@ -87,14 +87,14 @@ describe("backend store", () => {
     const ref = { attemptId: claim.attemptId, leaseToken: claim.leaseToken };
     expect(
       appendOutput(db, { ...ref, leaseToken: "wrong", chunks: [{ index: 0, stream: "stdout", text: "x", at: 1 }] }),
-    ).toBe(false);
+    ).toBeUndefined();
     const chunks = [
       { index: 0, stream: "stdout", text: "hello\n", at: 2_600 },
       { index: 1, stream: "stderr", text: "warn\n", at: 2_700 },
     ];
-    expect(appendOutput(db, { ...ref, chunks })).toBe(true);
+    expect(appendOutput(db, { ...ref, chunks })).toBe(claim.runId);
     // A resent batch (its answer was lost) is stored once.
-    expect(appendOutput(db, { ...ref, chunks })).toBe(true);
+    expect(appendOutput(db, { ...ref, chunks })).toBe(claim.runId);
     const settled = completeRun(db, {
       attemptId: claim.attemptId,
       leaseToken: claim.leaseToken,

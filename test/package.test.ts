@@ -83,6 +83,11 @@ test("the packed tarball installs into an empty project and its CLI and API work
   await exec("npm", ["pack", "--pack-destination", packDir], { cwd: ROOT });
   const tarball = readdirSync(packDir).find((name) => name.endsWith(".tgz"));
   expect(tarball).toMatch(/^codex-flows-\d+\.\d+\.\d+\.tgz$/);
+  // The dashboard's browser files ship beside dist/, where the built CLI looks for them.
+  const { stdout: listing } = await exec("tar", ["-tzf", join(packDir, String(tarball))]);
+  for (const file of ["index.html", "app.js", "run-page.js", "style.css"]) {
+    expect(listing).toContain(`package/dashboard/${file}`);
+  }
 
   // `npm init -y`: a CommonJS project, as most fresh projects are.
   const project = tempDir("codex-flows-consumer-");
@@ -91,6 +96,20 @@ test("the packed tarball installs into an empty project and its CLI and API work
   await exec("npm", ["install", "--no-audit", "--no-fund", join(packDir, String(tarball)), "typescript"], {
     cwd: project,
   });
+
+  // The page's modules come from the installed preact and htm, resolved from the package as the service does.
+  const installed = join(project, "node_modules", "codex-flows");
+  expect(existsSync(join(installed, "dashboard", "index.html"))).toBe(true);
+  const vendor = await exec(
+    process.execPath,
+    [
+      "-e",
+      'const r = require("node:module").createRequire(process.argv[1]); console.log(r.resolve("preact"), r.resolve("preact/hooks"), r.resolve("htm"))',
+      join(installed, "dist", "cli.cjs"),
+    ],
+    { cwd: project },
+  );
+  expect(vendor.stdout.trim().split(" ")).toHaveLength(3);
 
   const version = await exec("npx", ["codex-flows", "--version"], { cwd: project });
   expect(version.stdout).toMatch(/codex-flows\/\d+\.\d+\.\d+/);

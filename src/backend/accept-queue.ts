@@ -25,8 +25,11 @@ export class AcceptQueue {
   constructor(
     private readonly db: Database,
     private readonly dataDir: string,
-    /** Called after a batch with new runs is committed (wakes the worker pool). */
-    private readonly onAccepted: () => void,
+    /**
+     * Called after a batch is committed, before any answer, with the events it accepted (the service
+     * announces them to live streams and wakes the worker pool).
+     */
+    private readonly onAccepted: (accepted: InsertEventOutcome[]) => void,
   ) {}
 
   accept(input: Omit<InsertEventInput, "now">): Promise<InsertEventOutcome> {
@@ -70,8 +73,8 @@ export class AcceptQueue {
       for (const item of batch) item.reject(error);
       return;
     }
-    const started = outcomes.some((o) => !(o instanceof Error) && o.status === "accepted" && o.runIds.length > 0);
-    if (started) this.onAccepted();
+    const accepted = outcomes.filter((o): o is InsertEventOutcome => !(o instanceof Error) && o.status === "accepted");
+    if (accepted.length > 0) this.onAccepted(accepted);
     batch.forEach((item, index) => {
       const outcome = outcomes[index];
       if (outcome instanceof Error || outcome === undefined) item.reject(outcome);

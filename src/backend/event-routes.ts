@@ -57,7 +57,13 @@ export const postEvent: RouteHandler = async ({ service, body }) => {
 
 export const getEvents: RouteHandler = ({ service, query }) => ({
   status: 200,
-  body: { events: listEvents(service.db, { limit: limitParam(query), type: textParam(query, "type") }) },
+  body: {
+    events: listEvents(service.db, {
+      limit: limitParam(query),
+      type: textParam(query, "type"),
+      parentEventId: textParam(query, "parent"),
+    }),
+  },
 });
 
 function notFoundEvent(id: string): HttpError {

@@ -12,14 +12,25 @@ import {
   signatureProblem,
   TIMESTAMP_HEADER,
 } from "../wire/signature.js";
+import { foreignBrowserProblem } from "./dashboard/browser-guard.js";
+import {
+  postSessionLink,
+  sendLoginNeeded,
+  serveDashboard,
+  serveLogin,
+  wantsPage,
+} from "./dashboard/dashboard-routes.js";
+import { sessionGrant } from "./dashboard/session-auth.js";
 import { getEvent, getEvents, postEvent, replayEvent } from "./event-routes.js";
 import { ClientGone, HttpError, readBody, sendJson } from "./http-io.js";
+import { getRunOutput } from "./output-routes.js";
 import { parseTarget } from "./request-target.js";
 import type { RouteHandler } from "./route-types.js";
 import { cancelRun, getRunRoute, getRuns } from "./run-routes.js";
 import { getSchedules } from "./schedule-routes.js";
 import type { BackendService } from "./service.js";
 import { diskFullAnswer, isDiskFull, storeHealth } from "./store-health.js";
+import { getStream } from "./stream-routes.js";
 import { postClaim, postComplete, postHeartbeat, postOutput } from "./worker-routes.js";
 
 interface Route {
@@ -37,16 +48,21 @@ interface Route {
    * duplicate), so its nonce is not remembered: that would cost a synced commit per heartbeat and batch.
    */
   leaseFenced?: true;
+  /** A POST the dashboard makes: a session cookie with its CSRF header authorizes it (see dashboard/session-auth.ts). */
+  sessionPost?: true;
 }
 
 const ROUTES: Route[] = [
   { pattern: ["events"], methods: { GET: getEvents, POST: postEvent }, bodySignature: true },
   { pattern: ["flow-events"], methods: { POST: postEvent }, bodySignature: true },
   { pattern: ["events", ":id"], methods: { GET: getEvent } },
-  { pattern: ["events", ":id", "replay"], methods: { POST: replayEvent } },
+  { pattern: ["events", ":id", "replay"], methods: { POST: replayEvent }, sessionPost: true },
   { pattern: ["runs"], methods: { GET: getRuns } },
   { pattern: ["runs", ":id"], methods: { GET: getRunRoute } },
-  { pattern: ["runs", ":id", "cancel"], methods: { POST: cancelRun } },
+  { pattern: ["runs", ":id", "cancel"], methods: { POST: cancelRun }, sessionPost: true },
+  { pattern: ["runs", ":id", "output"], methods: { GET: getRunOutput } },
+  { pattern: ["stream"], methods: { GET: getStream } },
+  { pattern: ["sessions", "link"], methods: { POST: postSessionLink } },
   { pattern: ["schedules"], methods: { GET: getSchedules } },
   { pattern: ["workers", "claim"], methods: { POST: postClaim } },
   { pattern: ["attempts", ":id", "heartbeat"], methods: { POST: postHeartbeat }, leaseFenced: true },
@@ -132,7 +148,22 @@ export function createRequestHandler(
       const body = await readBody(request, bodyLimit);
       // A body can take long to arrive; SIGTERM may have come meanwhile, and then no new work starts.
       refuseWhenStopping(request, found?.route);
-      if (secret !== undefined) {
+      if (target.path === "/login" && method === "GET") {
+        // Authorized by its one-time token, which is the point of the link.
+        serveLogin(service.sessions, request, response, target, secret !== undefined);
+        return;
+      }
+      if (secret === undefined) {
+        const problem = foreignBrowserProblem(request, method, service.config.host);
+        if (problem) throw new HttpError(403, problem);
+      }
+      // A dashboard browser proves itself with its session cookie (and a CSRF header on POST); every
+      // other request, and one that carries a signature, goes through the signature check.
+      const session =
+        secret === undefined || header(request, SIGNATURE_HEADER) !== undefined
+          ? undefined
+          : sessionGrant(service.sessions, request, method, found?.route.sessionPost === true);
+      if (secret !== undefined && session === undefined) {
         const intake = method === "POST" && found?.route.bodySignature === true;
         // State-changing requests other than intake (which is idempotent by event id) are single-use.
         const nonceRequired = method === "POST" && !intake && found?.route.leaseFenced !== true;
@@ -149,6 +180,7 @@ export function createRequestHandler(
           bodySignatureAllowed: intake,
           nonceRequired,
         });
+        if (problem && wantsPage(request, target, method)) return sendLoginNeeded(response, problem);
         if (problem) throw new HttpError(401, problem);
         if (nonceRequired && nonce !== undefined && timestamp !== undefined) {
           if (!rememberNonce(service.db, nonce, nonceExpiry(timestamp), Date.now())) {
@@ -159,6 +191,7 @@ export function createRequestHandler(
           }
         }
       }
+      if (!found && serveDashboard(request, response, target, method, session)) return;
       if (!found) throw new HttpError(404, `no endpoint ${target.path}`);
       const handler = found.route.methods[method];
       if (!handler) {
@@ -167,9 +200,17 @@ export function createRequestHandler(
       }
       const gone = new AbortController();
       response.once("close", () => gone.abort());
-      const answer = await handler({ service, params: found.params, query: target.query, body, signal: gone.signal });
+      const answer = await handler({
+        service,
+        params: found.params,
+        query: target.query,
+        body,
+        headers: request.headers,
+        signal: gone.signal,
+      });
       if (response.destroyed) return;
-      sendJson(response, answer.status, answer.body);
+      if ("stream" in answer) answer.stream(response);
+      else sendJson(response, answer.status, answer.body);
     } catch (error) {
       if (error instanceof HttpError) {
         sendJson(response, error.status, { error: error.message, ...error.extra }, error.headers);

@@ -1,4 +1,5 @@
 // What every route handler gets and gives back, and the query-string checks they share.
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import { HttpError } from "./http-io.js";
 import type { BackendService } from "./service.js";
 
@@ -8,14 +9,15 @@ export interface RouteRequest {
   params: string[];
   query: URLSearchParams;
   body: Buffer;
+  headers: IncomingHttpHeaders;
   /** Aborted when the client goes away or the service stops: a long wait (a worker's claim) ends then. */
   signal: AbortSignal;
 }
 
-export interface RouteAnswer {
-  status: number;
-  body: unknown;
-}
+export type RouteAnswer =
+  | { status: number; body: unknown }
+  /** A long-lived answer (Server-Sent Events): the handler writes it, and ends it, itself. */
+  | { stream: (response: ServerResponse) => void };
 
 export type RouteHandler = (request: RouteRequest) => Promise<RouteAnswer> | RouteAnswer;
 

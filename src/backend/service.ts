@@ -17,6 +17,7 @@ import { insertReplayRuns } from "../store/insert-replay-runs.js";
 import { findEvent, listEvents } from "../store/list-events.js";
 import { DATABASE_FILE, openStore } from "../store/open-store.js";
 import { requestCancel } from "../store/request-cancel.js";
+import { runState } from "../store/run-state.js";
 import type { Database } from "../store/sqlite.js";
 import { FINISHED_STATUSES, type RunRecord } from "../wire/records.js";
 import { capabilitiesOf } from "../worker/capabilities.js";
@@ -30,8 +31,10 @@ import { type Completion, SqliteLeaseProtocol } from "../worker/sqlite/sqlite-le
 import { WorkerLoop } from "../worker/worker-loop.js";
 import { AcceptQueue } from "./accept-queue.js";
 import type { ServeConfig } from "./config.js";
+import { SessionStore } from "./dashboard/session-store.js";
 import { prepareDataDir } from "./data-dir-access.js";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
+import { LiveFeed } from "./live-feed.js";
 import { Scheduler } from "./scheduler.js";
 
 export interface DispatchResult extends InsertEventOutcome {
@@ -62,12 +65,16 @@ export class BackendService {
   }
   readonly catalog: FlowCatalog;
   private readonly settled = new EventEmitter();
+  /** What live streams (`GET /runs/<id>/output`, `GET /stream`) follow: told of every change made here. */
+  readonly feed: LiveFeed;
   private readonly queue: AcceptQueue;
   /** The lease protocol over this store: the service's own workers and remote ones (over HTTP) use it. */
   readonly protocol: SqliteLeaseProtocol;
   private readonly pool: WorkerLoop;
   /** Fires the flows' schedules through `dispatch`, like any posted event. */
   readonly scheduler: Scheduler;
+  /** Dashboard logins: in memory on purpose, so a restart logs every browser out. */
+  readonly sessions = new SessionStore();
   private readonly localCapabilities: ReturnType<typeof capabilitiesOf>;
   private expiryTimer: NodeJS.Timeout | undefined;
   private readonly log: (line: string) => void;
@@ -83,6 +90,21 @@ export class BackendService {
   ) {
     this.log = options.log ?? ((line) => console.error(line));
     this.settled.setMaxListeners(0);
+    this.feed = new LiveFeed(
+      {
+        run: (id) => {
+          const state = runState(db, id);
+          if (!state) return undefined;
+          const { result: _result, error: _error, ...notice } = state;
+          return notice;
+        },
+        event: (id) => {
+          const record = findEvent(db, id);
+          return record && { id: record.id, type: record.type, source: record.source, receivedAt: record.receivedAt };
+        },
+      },
+      this.log,
+    );
     this.catalog = new FlowCatalog(config.cwd);
     this.protocol = new SqliteLeaseProtocol({
       db,
@@ -90,8 +112,13 @@ export class BackendService {
       leaseMs: config.leaseMs,
       retryBackoffMs: config.retryBackoffMs,
       onCompleted: (completion) => this.onCompleted(completion),
+      onRunChanged: (runId, what) => (what === "output" ? this.feed.output(runId) : this.feed.runChanged(runId)),
     });
-    this.queue = new AcceptQueue(db, config.dataDir, () => this.protocol.notifyWork());
+    this.queue = new AcceptQueue(db, config.dataDir, (accepted) => {
+      // Announced before the pool is woken, so a stream sees a run queued before it sees it running.
+      for (const outcome of accepted) this.announceAccepted(outcome.eventId, outcome.runIds);
+      if (accepted.some((outcome) => outcome.runIds.length > 0)) this.protocol.notifyWork();
+    });
     const executor: Executor =
       config.executor === "systemd-run"
         ? systemdRunExecutor({
@@ -196,7 +223,7 @@ export class BackendService {
         this.log(
           `run ${entry.runId}: worker ${entry.workerId} stopped heartbeating; ${entry.retrying ? "retry queued" : entry.status}`,
         );
-        this.settled.emit("settled", entry.runId);
+        this.runSettled(entry.runId);
       }
       if (expired.some((entry) => entry.retrying)) this.protocol.notifyWork();
     } catch (error) {
@@ -206,7 +233,7 @@ export class BackendService {
 
   private onCompleted({ attempt, settled, result, warnings }: Completion): void {
     const { settlement, chained } = settled;
-    this.settled.emit("settled", settlement.runId);
+    this.runSettled(settlement.runId);
     const label = `${attempt.flow}/${attempt.step}`;
     const where = attempt.workerId === this.workerId ? "" : ` on worker ${attempt.workerId}`;
     this.log(
@@ -216,10 +243,22 @@ export class BackendService {
     // The next events are committed already (with the completion); their files follow, as for posted ones.
     for (const { event, outcome } of chained) {
       if (outcome.status !== "accepted") continue;
+      this.announceAccepted(outcome.eventId, outcome.runIds);
       writeEventFile(this.config.dataDir, event).catch((error) =>
         this.log(`warning: could not write the event file for ${event.id}: ${describeError(error)}`),
       );
     }
+  }
+
+  /** A run moved on (finished, or queued for a retry): waiters and live streams look again. */
+  private runSettled(runId: string): void {
+    this.settled.emit("settled", runId);
+    this.feed.runChanged(runId);
+  }
+
+  private announceAccepted(eventId: string | undefined, runIds: readonly string[]): void {
+    if (eventId !== undefined) this.feed.eventAccepted(eventId);
+    for (const runId of runIds) this.feed.runChanged(runId);
   }
 
   /** A run this service's own workers cannot take waits for a remote worker: say so once, when it is queued. */
@@ -250,6 +289,7 @@ export class BackendService {
     const plan = this.catalog.plan(stored.event);
     const outcome = insertReplayRuns(this.db, eventId, plan.runs, Date.now());
     if (!outcome) return undefined;
+    this.announceAccepted(undefined, outcome.runIds);
     this.protocol.notifyWork();
     void this.noteUnrunnable(plan.runs, outcome.runIds);
     return { ...outcome, matched: plan.runs.length, skipped: plan.skipped };
@@ -262,7 +302,7 @@ export class BackendService {
   async cancel(runId: string, waitMs = 15_000): Promise<RunRecord | undefined> {
     const requested = requestCancel(this.db, runId, Date.now());
     if (!requested) return undefined;
-    if (requested.outcome === "canceled") this.settled.emit("settled", runId);
+    if (requested.outcome === "canceled") this.runSettled(runId);
     if (requested.outcome === "requested") {
       this.pool.cancel(runId);
       await this.waitForRuns([runId], waitMs);
@@ -318,6 +358,8 @@ export class BackendService {
       onlyDeadWorkers: true,
       retryDelayMs: this.retryDelay,
     });
+    // Streams see the runs' last state (interrupted ones included) while the store is still open, then end.
+    this.feed.close();
     this.db.close();
     this.lock.release();
     await this.stopSpawnHelper();

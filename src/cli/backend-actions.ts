@@ -1,13 +1,14 @@
 // The `codex-flows backend` actions: serve, exec-step and backup work locally; the rest ask the service over HTTP.
 import { resolveLocation, resolveServeConfig, type ServeFlags } from "../backend/config.js";
 import { BackendClient, pathSegment } from "../client/backend-client.js";
-import { waitForRuns } from "../client/wait-for-runs.js";
 import { UsageError } from "../core/errors.js";
-import type { FlowStatus, SkippedStep } from "../core/types.js";
+import type { SkippedStep } from "../core/types.js";
 import { readEvent } from "../engine/event.js";
-import { EXIT_OK, exitCodeFor } from "../engine/exit-code.js";
+import { EXIT_OK } from "../engine/exit-code.js";
 import type { EventRecord, RunDetail, RunRecord } from "../wire/records.js";
 import { formatEventDetail, formatEventLine, formatRunDetail, formatRunLine, formatSkipped } from "./backend-format.js";
+import { EXIT_INTERRUPTED } from "./interrupt.js";
+import { openInBrowser } from "./open-browser.js";
 
 export interface BackendFlags extends ServeFlags {
   json?: boolean;
@@ -23,15 +24,12 @@ export interface BackendFlags extends ServeFlags {
   flow?: string;
   step?: string;
   resultFile?: string;
+  print?: boolean;
+  follow?: boolean;
+  quiet?: boolean;
 }
 
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
-
-/** The step status a run stands for in exit codes: its FLOW_RESULT, or failed for a failed or canceled run. */
-function statusForExit(run: RunRecord): FlowStatus {
-  if (run.status !== "completed") return "failed";
-  return (run.resultStatus as FlowStatus | null) ?? "completed";
-}
 
 function query(values: Record<string, unknown>): string {
   const params = new URLSearchParams();
@@ -50,24 +48,35 @@ interface Accepted {
 }
 
 async function reportAccepted(client: BackendClient, flags: BackendFlags, answer: Accepted, verb: string) {
-  const runs = flags.wait ? await waitForRuns(client, answer.eventId, answer.runIds) : undefined;
+  const { waitWithOutput, waitedReport } = await import("./backend-logs.js");
+  if (flags.wait && !flags.json) console.log(acceptedLine(answer, verb));
+  // Output goes to stderr as it comes (unless --quiet or --json); the report follows on stdout.
+  const waited = flags.wait
+    ? await waitWithOutput(client, answer.eventId, answer.runIds, flags.quiet === true)
+    : undefined;
+  if (flags.wait && !waited) return EXIT_INTERRUPTED;
+  const report = waited && waitedReport(waited);
   if (flags.json) {
-    print(runs ? { ...answer, runs } : answer);
+    print(waited ? { ...answer, runs: waited.runs, chainedRuns: waited.chained } : answer);
   } else {
-    const count =
-      answer.status === "duplicate"
-        ? `already stored; existing run(s): ${answer.runIds.length}`
-        : `${answer.runIds.length} run(s) queued`;
-    console.log(`${verb} event ${answer.eventId}: ${count}`);
+    if (!flags.wait) console.log(acceptedLine(answer, verb));
     // Steps of other event types are noise unless nothing ran at all; a payload that failed a schema never is.
     const skipped = (answer.skipped ?? []).filter(
       (skip) => answer.runIds.length === 0 || !skip.reason.startsWith("type differs"),
     );
     for (const line of formatSkipped(skipped)) console.log(line);
-    for (const run of runs ?? []) console.log(formatRunLine(run));
-    if (!runs) for (const id of answer.runIds) console.log(`  ${id}`);
+    for (const line of report?.lines ?? []) console.log(line);
+    if (!report) for (const id of answer.runIds) console.log(`  ${id}`);
   }
-  return runs ? exitCodeFor(runs.map(statusForExit)) : EXIT_OK;
+  return report ? report.code : EXIT_OK;
+}
+
+function acceptedLine(answer: Accepted, verb: string): string {
+  const count =
+    answer.status === "duplicate"
+      ? `already stored; existing run(s): ${answer.runIds.length}`
+      : `${answer.runIds.length} run(s) queued`;
+  return `${verb} event ${answer.eventId}: ${count}`;
 }
 
 function oneArg(args: string[], what: string, action: string): string {
@@ -158,6 +167,11 @@ export async function backendAction(action: string, args: string[], flags: Backe
       else for (const line of formatRunDetail(body.run)) console.log(line);
       return EXIT_OK;
     }
+    case "logs": {
+      const id = oneArg(args, "run-id", action);
+      const { logsCommand } = await import("./backend-logs.js");
+      return logsCommand(client, id, flags.follow === true);
+    }
     case "cancel-run": {
       const id = oneArg(args, "run-id", action);
       const { body } = await client.send<{ run: RunRecord }>("POST", `/runs/${pathSegment(id)}/cancel`, {});
@@ -165,9 +179,26 @@ export async function backendAction(action: string, args: string[], flags: Backe
       else console.log(formatRunLine(body.run));
       return EXIT_OK;
     }
+    case "open": {
+      if (args.length > 0)
+        throw new UsageError("backend open takes no arguments", { hint: "codex-flows backend open" });
+      // Signed and single-use like any state-changing request; without a secret the service answers "/".
+      const { body } = await client.send<{ path: string; expiresAt: string | null }>("POST", "/sessions/link", {});
+      const link = `${client.config.url.replace(/\/+$/, "")}${body.path}`;
+      const opened = !flags.print && openInBrowser(link);
+      if (flags.json) print({ url: link, expiresAt: body.expiresAt, opened });
+      else {
+        console.log(link);
+        const expiry = body.expiresAt ? `; the link works once, until ${body.expiresAt}` : "";
+        console.error(
+          opened ? `opening the dashboard in the browser${expiry}` : `open this link in a browser${expiry}`,
+        );
+      }
+      return EXIT_OK;
+    }
     default:
       throw new UsageError(`unknown backend action "${action}"`, {
-        hint: "one of serve, dispatch, list-events, show-event, list-runs, show-run, replay-event, cancel-run, backup",
+        hint: "one of serve, dispatch, list-events, show-event, list-runs, show-run, logs, replay-event, cancel-run, open, backup",
       });
   }
 }

@@ -21,13 +21,15 @@ const SERVE = [
 /** The flags each action accepts (besides the global --cwd, --json and --debug). */
 const ACTION_FLAGS: Record<string, string[]> = {
   serve: SERVE,
-  dispatch: [...CLIENT, "event", "wait"],
+  dispatch: [...CLIENT, "event", "wait", "quiet"],
   "list-events": [...CLIENT, "type", "limit"],
   "show-event": CLIENT,
   "list-runs": [...CLIENT, "eventId", "status", "result", "limit"],
   "show-run": CLIENT,
-  "replay-event": [...CLIENT, "wait"],
+  "replay-event": [...CLIENT, "wait", "quiet"],
+  logs: [...CLIENT, "follow", "f"],
   "cancel-run": CLIENT,
+  open: [...CLIENT, "print"],
   backup: ["dataDir", "out", "json"],
   "exec-step": ["flow", "step", "event", "resultFile"],
 };
@@ -83,17 +85,19 @@ export function registerBackend(cli: CAC): void {
   cli
     .command(
       "backend <action> [...args]",
-      "The durable local backend: serve | dispatch | list-events | show-event | list-runs | show-run | replay-event | cancel-run | backup",
+      "The durable local backend: serve | dispatch | list-events | show-event | list-runs | show-run | logs | replay-event | cancel-run | open | backup",
     )
     .usage(
       [
         "backend <action> [...args] [options]",
         "",
         "  serve [--data-dir] [--host] [--port] [--secret] [--executor direct|systemd-run] [--concurrency N] [--insecure]",
-        "  dispatch --event FILE [--wait]         replay-event <event-id> [--wait]",
+        "  dispatch --event FILE [--wait [--quiet]]   replay-event <event-id> [--wait [--quiet]]",
         "  list-events [--type T] [--limit N]     show-event <event-id>",
         "  list-runs [--event-id] [--status] [--result] [--limit]",
         "  show-run <run-id>                      cancel-run <run-id>",
+        "  logs <run-id> [--follow|-f]",
+        "  open [--print]                         a login link to the dashboard (opened in the browser where possible)",
         "  backup --out DIR [--data-dir]",
         "",
         "The client actions find the service with --url or CODEX_FLOW_BACKEND_URL and sign with --secret or CODEX_FLOW_BACKEND_SECRET.",
@@ -115,13 +119,19 @@ export function registerBackend(cli: CAC): void {
     .option("--body-limit <bytes>", "serve: largest request body (default 1048576)")
     .option("--retry-backoff-ms <ms>", "serve: first retry delay, doubling per attempt (default 1000)")
     .option("--event <file>", "dispatch: event JSON file, or - for stdin")
-    .option("--wait", "dispatch, replay-event: wait for the runs and exit with their status (0/1/3)")
+    .option(
+      "--wait",
+      "dispatch, replay-event: print the runs' output live, wait for them and the runs their next events start, and exit with their status (0/1/3)",
+    )
+    .option("--quiet", "dispatch, replay-event: with --wait, do not print the runs' output")
+    .option("-f, --follow", "logs: follow the output until the run ends, and exit with its status (0/1/3)")
     .option("--type <type>", "list-events: only this event type")
     .option("--limit <n>", "list-events, list-runs: how many, newest first (default 50)")
     .option("--event-id <id>", "list-runs: only runs of this event")
     .option("--status <status>", "list-runs: queued, running, completed, failed or canceled")
     .option("--result <status>", "list-runs: the step's FLOW_RESULT status (blocked, needs_intervention, ...)")
     .option("--out <dir>", "backup: a new folder to write the backup to")
+    .option("--print", "open: only print the dashboard link, do not start a browser")
     .option("--flow <name>", "(internal, exec-step)")
     .option("--step <name>", "(internal, exec-step)")
     .option("--result-file <file>", "(internal, exec-step)")

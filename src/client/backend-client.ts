@@ -54,13 +54,45 @@ export class BackendClient {
     body?: unknown,
     options: SendOptions = {},
   ): Promise<BackendAnswer<T>> {
+    const payload = body === undefined ? (method === "POST" ? "{}" : "") : JSON.stringify(body);
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (method === "POST") headers["content-type"] = "application/json";
+    const answer = await this.request(method, path, payload, headers, options);
+    return this.answerOf<T>(answer, method, path);
+  }
+
+  /**
+   * A GET whose answer is read as it arrives (Server-Sent Events): the open answer when it is 200,
+   * else a BackendHttpError as `send` throws. `bodyTimeoutMs` bounds the silence between two pieces.
+   */
+  async openStream(
+    path: string,
+    headers: Record<string, string>,
+    options: { signal?: AbortSignal; bodyTimeoutMs: number },
+  ): Promise<Dispatcher.ResponseData> {
+    const answer = await this.request("GET", path, "", headers, {
+      signal: options.signal,
+      bodyTimeoutMs: options.bodyTimeoutMs,
+    });
+    if (answer.statusCode !== 200) {
+      await this.answerOf(answer, "GET", path);
+      answer.body.destroy();
+      throw new BackendHttpError(answer.statusCode, `HTTP ${answer.statusCode}`, `GET ${this.config.url}${path}`);
+    }
+    return answer;
+  }
+
+  private async request(
+    method: "GET" | "POST",
+    path: string,
+    payload: string,
+    headers: Record<string, string>,
+    options: SendOptions & { bodyTimeoutMs?: number },
+  ): Promise<Dispatcher.ResponseData> {
     // The path goes out as given: a URL object would resolve `.` and `..` segments (event ids may be
     // exactly that) and the request would reach another endpoint.
     const base = new URL(this.config.url);
     const fullPath = `${base.pathname.replace(/\/+$/, "")}${path}`;
-    const payload = body === undefined ? (method === "POST" ? "{}" : "") : JSON.stringify(body);
-    const headers: Record<string, string> = { accept: "application/json" };
-    if (method === "POST") headers["content-type"] = "application/json";
     if (this.config.secret !== undefined) {
       const timestamp = String(Math.floor(Date.now() / 1000));
       // A fresh nonce per request: the service runs a state-changing signed request only once.
@@ -69,9 +101,8 @@ export class BackendClient {
       headers[NONCE_HEADER] = nonce;
       headers[SIGNATURE_HEADER] = signRequest(this.config.secret, method, fullPath, timestamp, payload, nonce);
     }
-    let answer: Dispatcher.ResponseData;
     try {
-      answer = await getGlobalDispatcher().request({
+      return await getGlobalDispatcher().request({
         origin: base.origin,
         path: fullPath,
         method,
@@ -81,6 +112,7 @@ export class BackendClient {
         ...(options.timeoutMs === undefined
           ? {}
           : { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs }),
+        ...(options.bodyTimeoutMs === undefined ? {} : { bodyTimeout: options.bodyTimeoutMs }),
       });
     } catch (error) {
       if (options.signal?.aborted) throw error;
@@ -90,6 +122,9 @@ export class BackendClient {
         cause: error,
       });
     }
+  }
+
+  private async answerOf<T>(answer: Dispatcher.ResponseData, method: string, path: string): Promise<BackendAnswer<T>> {
     const text = await answer.body.text();
     let parsed: unknown;
     try {

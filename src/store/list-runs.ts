@@ -1,4 +1,4 @@
-// Listing runs, newest first, filtered by event, process status and the step's FLOW_RESULT status.
+// Listing runs, newest first, filtered by event, flow, process status and the step's FLOW_RESULT status.
 import type { RunRecord, RunStatus } from "../wire/records.js";
 import { type RunRow, runRecord } from "./rows.js";
 import { type Database, statement } from "./sqlite.js";
@@ -9,6 +9,7 @@ export interface ListRunsQuery {
   status?: RunStatus;
   /** The FLOW_RESULT status (`blocked`, `needs_intervention`, ...). */
   resultStatus?: string;
+  flow?: string;
 }
 
 export const RUN_COLUMNS = `id, event_id, flow, step, runner, replay, status, result_status, result, error, attempt_count,
@@ -24,6 +25,10 @@ export function listRuns(db: Database, query: ListRunsQuery): RunRecord[] {
   if (query.status !== undefined) {
     where.push("status = ?");
     values.push(query.status);
+  }
+  if (query.flow !== undefined) {
+    where.push("flow = ?");
+    values.push(query.flow);
   }
   if (query.resultStatus !== undefined) {
     where.push("result_status = ?");

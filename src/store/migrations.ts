@@ -122,6 +122,16 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (flow, name)
   ) WITHOUT ROWID;
   `,
+  // 5: output chunks stored before schema 2 have no position; live viewers page by (attempt, idx), so
+  // they are numbered in the order they were stored (an attempt's chunks are all old or all new). And
+  // next events by their parent, for `GET /events?parent=` (what `--wait` follows chains with).
+  `
+  CREATE INDEX IF NOT EXISTS events_parent ON events (parent_event_id, seq) WHERE parent_event_id IS NOT NULL;
+  UPDATE output_chunks SET idx = numbered.n
+    FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY attempt_id ORDER BY id) - 1 AS n
+      FROM output_chunks WHERE idx IS NULL) AS numbered
+    WHERE output_chunks.id = numbered.id;
+  `,
 ];
 
 /** Applies the migrations this database has not seen yet, each in its own transaction. */

@@ -1,22 +1,22 @@
 // Undoing a claim whose answer never reached the worker: the attempt is removed and the run is queued as before.
 import { type Database, statement } from "./sqlite.js";
 
-/** False when the attempt is not open under that token any more (nothing changes then). */
-export function releaseClaim(db: Database, attemptId: number, leaseToken: string): boolean {
+/** The run id, or undefined when the attempt is not open under that token any more (nothing changes then). */
+export function releaseClaim(db: Database, attemptId: number, leaseToken: string): string | undefined {
   return db
-    .transaction((): boolean => {
+    .transaction((): string | undefined => {
       const removed = statement(
         db,
         "DELETE FROM attempts WHERE id = ? AND lease_token = ? AND finished_at IS NULL RETURNING run_id",
       ).get(attemptId, leaseToken) as { run_id: string } | undefined;
-      if (!removed) return false;
+      if (!removed) return undefined;
       statement(
         db,
         `UPDATE runs SET status = 'queued', attempt_count = attempt_count - 1,
           started_at = CASE WHEN attempt_count = 1 THEN NULL ELSE started_at END, updated_at = ?
           WHERE id = ? AND status = 'running'`,
       ).run(Date.now(), removed.run_id);
-      return true;
+      return removed.run_id;
     })
     .immediate();
 }

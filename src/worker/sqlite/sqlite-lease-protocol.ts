@@ -38,6 +38,8 @@ export interface SqliteLeaseProtocolOptions {
   leaseMs: number;
   retryBackoffMs: number;
   onCompleted: (completion: Completion) => void;
+  /** A run's status changed here (claimed, given back) or it has new output: live viewers look again. */
+  onRunChanged?: (runId: string, what: "status" | "output") => void;
 }
 
 /** Longest a waiting claim sleeps before it looks again, whatever else happens. */
@@ -73,6 +75,7 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
       }),
     );
     if (!stored) return null;
+    this.options.onRunChanged?.(stored.runId, "status");
     const flow = catalog.current(CATALOG_MAX_AGE_MS).flows.find((candidate) => candidate.name === stored.flow);
     const { replay: _replay, eventDepth: _depth, ...claim } = stored;
     return { ...claim, manifestHash: flow?.manifestHash ?? null };
@@ -110,7 +113,10 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
    */
   release(attempt: AttemptRef): void {
     const { db } = this.options;
-    if (withSynchronous(db, "NORMAL", () => releaseClaim(db, attempt.attemptId, attempt.leaseToken))) this.notifyWork();
+    const runId = withSynchronous(db, "NORMAL", () => releaseClaim(db, attempt.attemptId, attempt.leaseToken));
+    if (!runId) return;
+    this.options.onRunChanged?.(runId, "status");
+    this.notifyWork();
   }
 
   async heartbeat(attempt: AttemptRef): Promise<HeartbeatAnswer> {
@@ -122,8 +128,9 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
 
   async appendOutput(attempt: AttemptRef, chunks: OutputChunkInput[]): Promise<void> {
     const { db } = this.options;
-    const stored = withSynchronous(db, "NORMAL", () => appendOutput(db, { ...attempt, chunks }));
-    if (!stored) throw new LeaseLostError(attempt.attemptId);
+    const runId = withSynchronous(db, "NORMAL", () => appendOutput(db, { ...attempt, chunks }));
+    if (!runId) throw new LeaseLostError(attempt.attemptId);
+    this.options.onRunChanged?.(runId, "output");
   }
 
   async complete(attempt: AttemptRef, outcome: AttemptOutcome, extras: CompleteExtras = {}): Promise<CompleteAnswer> {
