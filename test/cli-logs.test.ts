@@ -78,6 +78,27 @@ describe("backend logs", () => {
     expect(unknown.stderr()).toMatch(/no run with id "run_nope"/);
   });
 
+  test("with a secret set, -f signs its stream requests; without the secret it is refused", async () => {
+    const backend = await startBackend({
+      project: copyFixture("live-output"),
+      env: { CODEX_FLOW_BACKEND_SECRET: "logs-secret" },
+    });
+    const { body } = await api(
+      backend.url,
+      "POST",
+      "/events",
+      { id: "signed", type: "live.tick", payload: { lines: 1 } },
+      { secret: "logs-secret" },
+    );
+    const runId = body.runIds[0] as string;
+    const signed = liveCli(backend.url, ["logs", runId, "-f", "--secret", "logs-secret"]);
+    expect(await signed.exited).toBe(0);
+    expect(signed.stdout()).toBe("[live/tick] attempt 1 line 0\n");
+    const unsigned = liveCli(backend.url, ["logs", runId, "-f"]);
+    expect(await unsigned.exited).toBe(1);
+    expect(unsigned.stderr()).toMatch(/missing x-flow-signature-256/);
+  });
+
   test("Ctrl-C stops following with exit 130 and leaves the run running", async () => {
     const backend = await liveBackend();
     const gate = join(tempDir(), "gate");
