@@ -27,6 +27,8 @@ describe("backend signatures", () => {
       ["POST", "/events/auth-1/replay", {}, 202],
       ["GET", "/runs?eventId=auth-1", undefined, 200],
       ["GET", `/runs/${run?.id}`, undefined, 200],
+      ["GET", `/runs/${run?.id}/output?limit=5`, undefined, 200],
+      ["GET", "/events?parent=auth-1", undefined, 200],
       ["POST", `/runs/${run?.id}/cancel`, {}, 409],
     ];
     for (const [method, path, body, expected] of endpoints) {

@@ -67,6 +67,11 @@ describe("backend logs", () => {
     expect(stored.stdout()).toBe("[live/tick] attempt 1 line 0\n[live/tick] attempt 1 line 1\n");
     expect(stored.stderr()).toBe("[live/tick] attempt 1 line 2\n");
 
+    const blockedId = await post(backend, "tick-blocked", "live.tick", { lines: 1, result: "needs_intervention" });
+    const blocked = liveCli(backend.url, ["logs", blockedId, "-f"]);
+    expect(await blocked.exited).toBe(3);
+    expect(blocked.stderr()).toMatch(/>> live\/tick completed \[needs_intervention\]/);
+
     const failedId = await post(backend, "tick-fail", "live.tick", { lines: 1, fail: true });
     const failed = liveCli(backend.url, ["logs", failedId, "--follow"]);
     expect(await failed.exited).toBe(1);
@@ -76,6 +81,27 @@ describe("backend logs", () => {
     const unknown = liveCli(backend.url, ["logs", "run_nope"]);
     expect(await unknown.exited).toBe(1);
     expect(unknown.stderr()).toMatch(/no run with id "run_nope"/);
+  });
+
+  test("with a secret set, -f signs its stream requests; without the secret it is refused", async () => {
+    const backend = await startBackend({
+      project: copyFixture("live-output"),
+      env: { CODEX_FLOW_BACKEND_SECRET: "logs-secret" },
+    });
+    const { body } = await api(
+      backend.url,
+      "POST",
+      "/events",
+      { id: "signed", type: "live.tick", payload: { lines: 1 } },
+      { secret: "logs-secret" },
+    );
+    const runId = body.runIds[0] as string;
+    const signed = liveCli(backend.url, ["logs", runId, "-f", "--secret", "logs-secret"]);
+    expect(await signed.exited).toBe(0);
+    expect(signed.stdout()).toBe("[live/tick] attempt 1 line 0\n");
+    const unsigned = liveCli(backend.url, ["logs", runId, "-f"]);
+    expect(await unsigned.exited).toBe(1);
+    expect(unsigned.stderr()).toMatch(/missing x-flow-signature-256/);
   });
 
   test("Ctrl-C stops following with exit 130 and leaves the run running", async () => {
@@ -162,6 +188,16 @@ describe("--wait streams output and waits for chained runs", () => {
     expect(report.chainedRuns.map((run: { step: string; status: string }) => [run.step, run.status])).toEqual([
       ["finish", "completed"],
     ]);
+
+    // A chained step that needs a person makes it 3, as `fire` would.
+    const blocked = liveCli(backend.url, [
+      "dispatch",
+      "--event",
+      writeEvent(dir, { id: "chain-blocked", type: "live.chain", payload: { lines: 1, result: "blocked" } }, "b.json"),
+      "--wait",
+    ]);
+    expect(await blocked.exited).toBe(3);
+    expect(blocked.stdout()).toMatch(/next: \S+ {2}live\/finish {2}completed \[blocked\]/);
   });
 
   test("replay-event --wait follows only the replay's chain; --quiet prints no output", async () => {
