@@ -57,8 +57,10 @@ describe("backend API", () => {
         .join(""),
     ).toContain(`note: run ${runs[0]?.id} attempt 1`);
 
-    // The event's JSON file is in <data-dir>/events.
+    // The event's JSON file is in <data-dir>/events. It is written behind the 202 (the database is the
+    // record), so a fast step can finish before it is there.
     const file = eventFilePath(backend.dataDir, "evt-1");
+    await eventually(() => existsSync(file), 5_000, "the event file to be written");
     expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject(echo("evt-1"));
 
     // An event whose payload fails a step's schema is stored, runs nothing, and says why.

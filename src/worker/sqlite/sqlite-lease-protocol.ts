@@ -42,8 +42,13 @@ export interface SqliteLeaseProtocolOptions {
   onRunChanged?: (runId: string, what: "status" | "output") => void;
 }
 
-/** Longest a waiting claim sleeps before it looks again, whatever else happens. */
-const MAX_IDLE_MS = 60_000;
+/**
+ * Longest a waiting claim sleeps before it looks again, whatever else happens. A safety net for a
+ * wake-up that was missed: under load, about one test run in thirty saw a retried run left queued past
+ * its backoff while the pool waited (the cause was not found). One indexed query a second is cheap;
+ * a retry waiting the old 60 s was not.
+ */
+const MAX_IDLE_MS = 1_000;
 
 export class SqliteLeaseProtocol implements LeaseProtocol {
   private readonly waiters = new Set<() => void>();
