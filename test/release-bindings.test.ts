@@ -87,6 +87,7 @@ function envFor(repo: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv 
   return releaseEnv({ CODEX_FLOW_BINDINGS_REPO: repo, CODEX_FLOW_BINDINGS_CODEX_COMMAND: CODEX, ...extra });
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: artifacts are checked by shape.
 const artifacts = (run: RunAnswer) => run.result.artifacts as Record<string, any>;
 
 describe("openai-codex-bindings", () => {
