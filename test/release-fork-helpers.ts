@@ -20,11 +20,11 @@ export interface ForkWorld {
 }
 
 /**
- * Upstream: `rust-v0.170.0`, then more work and `rust-v0.171.0` (tagged after the fork was cloned, so only a
+ * Upstream: `rust-v0.170.0`, then more work and `rust-v0.171.0` (or `tags`) (tagged after the fork was cloned, so only a
  * fetch brings it). Fork: the branch off 0.170.0 with three patch commits (`patches` replaces them), no
  * `upstream` remote, and a bare `origin` it was pushed to.
  */
-export function forkWorld(patches?: Record<string, string>[]): ForkWorld {
+export function forkWorld(patches?: Record<string, string>[], tags = { old: OLD_TAG, new: NEW_TAG }): ForkWorld {
   const root = tempDir("codex-flows-fork-");
   const upstream = initRepo(join(root, "upstream"));
   commitFiles(
@@ -32,13 +32,13 @@ export function forkWorld(patches?: Record<string, string>[]): ForkWorld {
     { "upstream.txt": "line one\nline two\n", "codex-rs/lib.rs": "fn main() {}\n" },
     "upstream 0.170",
   );
-  git(upstream, "tag", OLD_TAG);
+  git(upstream, "tag", tags.old);
 
   const fork = join(root, "fork");
   git(root, "clone", "--quiet", upstream, fork);
   initRepo(fork); // identity only; the clone is already a repository
   git(fork, "remote", "remove", "origin");
-  git(fork, "checkout", "--quiet", "-b", BRANCH, OLD_TAG);
+  git(fork, "checkout", "--quiet", "-b", BRANCH, tags.old);
   const stack = patches ?? [
     { "patches/a.txt": "patch a\n" },
     { "patches/b.txt": "patch b\n" },
@@ -50,22 +50,25 @@ export function forkWorld(patches?: Record<string, string>[]): ForkWorld {
   const remote = bareRemote(fork, BRANCH);
 
   commitFiles(upstream, { "upstream.txt": "line one\nline two, changed upstream\n" }, "upstream 0.171");
-  git(upstream, "tag", NEW_TAG);
+  git(upstream, "tag", tags.new);
   return { upstream, fork, remote, before: git(fork, "rev-parse", "HEAD") };
 }
 
-/** The fork flow with `verify` and a local upstream URL, no npm check unless `package` is given, and `more` edits. */
-export function forkProject(world: ForkWorld, verify: string[], more: (toml: string) => string = (toml) => toml) {
-  return releaseProject([FORK_FLOW], {
-    [FORK_FLOW]: (toml) =>
-      more(
-        setConfig(
-          setConfig(setConfig(toml, "verify", JSON.stringify(verify)), "upstream_url", JSON.stringify(world.upstream)),
-          "package",
-          '""',
-        ),
+/** The edit of the fork flow's flow.toml: `verify`, a local upstream URL, no npm check, then `more`. */
+export function forkEdit(world: ForkWorld, verify: string[], more: (toml: string) => string = (toml) => toml) {
+  return (toml: string) =>
+    more(
+      setConfig(
+        setConfig(setConfig(toml, "verify", JSON.stringify(verify)), "upstream_url", JSON.stringify(world.upstream)),
+        "package",
+        '""',
       ),
-  });
+    );
+}
+
+/** A project holding the fork flow edited by `forkEdit`. */
+export function forkProject(world: ForkWorld, verify: string[], more?: (toml: string) => string): string {
+  return releaseProject([FORK_FLOW], { [FORK_FLOW]: forkEdit(world, verify, more) });
 }
 
 /** The environment of a fork run: Code Mode on, the stand-in app-server as Codex, the seed's two variables. */

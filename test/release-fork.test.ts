@@ -1,10 +1,8 @@
 // The peezy-codex-fork flow through the code-mode runner, with a stand-in app-server that runs its commands for real.
 
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { describe, expect, onTestFinished, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { readLog } from "./code-mode-helpers.js";
 import { tempDir } from "./helpers.js";
 import {
@@ -18,7 +16,15 @@ import {
   NEW_TAG,
   rebaseInProgress,
 } from "./release-fork-helpers.js";
-import { commitFiles, git, type RunAnswer, releasePayload, runRelease, setConfig } from "./release-helpers.js";
+import {
+  commitFiles,
+  git,
+  type RunAnswer,
+  releasePayload,
+  runRelease,
+  setConfig,
+  standInRegistry,
+} from "./release-helpers.js";
 
 const PAYLOAD = releasePayload("0.171.0");
 // biome-ignore lint/suspicious/noExplicitAny: artifacts are checked by shape.
@@ -175,6 +181,22 @@ describe("peezy-codex-fork", () => {
     expect(git(world.fork, "status", "--porcelain")).toBe("");
   });
 
+  test("a switch set to something that is not on or off fails the run before the fork changes, naming the variable", async () => {
+    const world = forkWorld();
+    const run = await runRelease(
+      forkProject(world, ["true"]),
+      FORK_FLOW,
+      FORK_STEP,
+      PAYLOAD,
+      forkEnv(world, { CODEX_FLOW_PUSH: "maybe" }).env,
+    );
+    expect(run.result.status).toBe("failed");
+    expect(run.result.message).toContain(
+      'environment variable CODEX_FLOW_PUSH: must be 1 or 0 (or true/false), got "maybe"',
+    );
+    expect(git(world.fork, "rev-parse", "HEAD")).toBe(world.before);
+  });
+
   test("an unreadable tag fails before anything runs in the fork", async () => {
     const world = forkWorld();
     const { env, log } = forkEnv(world);
@@ -185,7 +207,7 @@ describe("peezy-codex-fork", () => {
   });
 
   test("a fork version already on npm is skipped unless force is on", async () => {
-    const registry = await standInRegistry({ "0.171.0": "2026-12-01T10:00:00.000Z" });
+    const registry = await standInRegistry("@peezy.tech/codex", { "0.171.0": "2026-12-01T10:00:00.000Z" });
     const world = forkWorld();
     const project = forkProject(world, ["true"], (toml) => setConfig(toml, "package", '"@peezy.tech/codex"'));
     const npm = {
@@ -219,34 +241,3 @@ describe("peezy-codex-fork", () => {
     expect(unpublished.result.message).toContain("has no tag rust-v0.172.0");
   });
 });
-
-/** A loopback npm registry serving the packument of @peezy.tech/codex with `versions` (version -> publish time). */
-async function standInRegistry(versions: Record<string, string>): Promise<string> {
-  const packument = {
-    name: "@peezy.tech/codex",
-    "dist-tags": { latest: Object.keys(versions).at(-1) },
-    versions: Object.fromEntries(
-      Object.keys(versions).map((version) => [
-        version,
-        { name: "@peezy.tech/codex", version, dist: { tarball: "http://127.0.0.1/none.tgz", shasum: "0" } },
-      ]),
-    ),
-    time: { created: "2026-01-01T00:00:00.000Z", modified: "2026-12-01T10:00:00.000Z", ...versions },
-  };
-  const server = createServer((request, response) => {
-    if (decodeURIComponent(request.url ?? "").toLowerCase() !== "/@peezy.tech/codex") {
-      response.writeHead(404, { "content-type": "application/json" }).end('{"error":"Not found"}');
-      return;
-    }
-    response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(packument));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-}

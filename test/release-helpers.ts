@@ -1,8 +1,10 @@
 // Helpers for the release-flow tests: real git repositories in temp folders, a bare push remote, flow projects.
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { expect, onTestFinished } from "vitest";
 import { ROOT, runCli, tempDir, writeEvent } from "./helpers.js";
 import { installPackage } from "./step-project.js";
 
@@ -128,4 +130,35 @@ export function releasePayload(version: string): Record<string, unknown> {
     repository: "openai/codex",
     url: `https://github.com/openai/codex/releases/tag/rust-v${version}`,
   };
+}
+
+/** A loopback npm registry serving the packument of `name` with `versions` (version -> publish time); closed after the test. */
+export async function standInRegistry(name: string, versions: Record<string, string>): Promise<string> {
+  const packument = {
+    name,
+    "dist-tags": { latest: Object.keys(versions).at(-1) },
+    versions: Object.fromEntries(
+      Object.keys(versions).map((version) => [
+        version,
+        { name, version, dist: { tarball: "http://127.0.0.1/none.tgz", shasum: "0" } },
+      ]),
+    ),
+    time: { created: "2026-01-01T00:00:00.000Z", modified: "2026-12-01T10:00:00.000Z", ...versions },
+  };
+  const server = createServer((request, response) => {
+    if (decodeURIComponent(request.url ?? "").toLowerCase() !== `/${name}`) {
+      response.writeHead(404, { "content-type": "application/json" }).end('{"error":"Not found"}');
+      return;
+    }
+    response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(packument));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 }

@@ -91,10 +91,16 @@ if ((await run(`git -C ${quote(repo)} rev-parse --git-dir`, flow.root)).code !==
   result({ status: "failed", message: `the fork checkout ${repo} is not a git repository (PEEZY_CODEX_REPO)` });
 }
 
+// Every switch is read before anything changes, so a mistyped CODEX_FLOW_<KEY> fails the run at once.
+const force = await enabled(ctx, "force");
+const squash = await enabled(ctx, "squash_patch_stack");
+const push = await enabled(ctx, "push");
+const publish = await enabled(ctx, "publish");
+
 // A fork version already published needs no new rebase, unless forced.
 const forkVersion = fill(config.fork_version);
 artifacts.forkVersion = forkVersion;
-if (config.package && !(await enabled(ctx, "force"))) {
+if (config.package && !force) {
   const view = await run(`npm view ${quote(`${config.package}@${forkVersion}`)} version --json`);
   if (view.code === 0 && view.output.includes(`"${forkVersion}"`)) {
     result({
@@ -184,7 +190,7 @@ if (base !== onTag) {
 
 // Squash the rebased stack into one commit when asked.
 let count = Number(await must(`git rev-list --count ${onTag}..HEAD`));
-if (count > 1 && (await enabled(ctx, "squash_patch_stack"))) {
+if (count > 1 && squash) {
   const subjects = (await must(`git log --reverse --format='- %s' ${onTag}..HEAD`)).trim();
   await must(`git reset --soft ${onTag}`);
   await must(`git commit --quiet -m ${quote(fill(config.squash_message))} -m ${quote(subjects)}`);
@@ -213,8 +219,6 @@ for (const line of config.verify) {
 artifacts.verify = verified;
 
 // Push and tag only when the deployment says so.
-const push = await enabled(ctx, "push");
-const publish = await enabled(ctx, "publish");
 if (push) {
   await must(`git push --quiet --force-with-lease=${quote(branch)} ${quote(config.push_remote)} ${quote(branch)}`);
   artifacts.pushed = `${config.push_remote} ${branch}`;
