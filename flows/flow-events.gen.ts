@@ -3,10 +3,12 @@
 import type * as hello from "./hello/flow.gen.js";
 import type * as openaiCodexBindings from "./openai-codex-bindings/flow.gen.js";
 import type * as peezyCodexFork from "./peezy-codex-fork/flow.gen.js";
+import type * as smoke from "./smoke/flow.gen.js";
 import type * as watchCodexReleases from "./watch-codex-releases/flow.gen.js";
 
 /** Payload type of every event type a discovered step runs on. Pass it to `createFire<FlowEventMap>()`. */
 export interface FlowEventMap {
+  "codex-flows.smoke": smoke.CheckReleaseHostPayload;
   "codex-releases.poll": watchCodexReleases.CheckRegistryPayload;
   "hello.greet": hello.GreetPayload;
   "upstream.release": openaiCodexBindings.RegenerateBindingsPayload | peezyCodexFork.RebaseForkPayload;
