@@ -2,11 +2,13 @@
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { ROOT } from "./helpers.js";
+import { readTree, versionFileText } from "../flows/openai-codex-bindings/exec/bindings-tree.js";
+import { ROOT, runProcess, tempDir } from "./helpers.js";
 import {
   BINDINGS,
   bindingsChecks,
   bindingsEnv,
+  CODEX,
   COMMITTED,
   FLOW,
   INSTALLED,
@@ -27,6 +29,20 @@ const envFor = bindingsEnv;
 const artifacts = (run: RunAnswer) => run.result.artifacts as Record<string, any>;
 
 describe("openai-codex-bindings", () => {
+  test("this repository's committed bindings are what the @openai/codex in devDependencies generates", async () => {
+    const out = tempDir("codex-flows-generated-");
+    const generated = await runProcess(CODEX, ["app-server", "generate-ts", "--out", out]);
+    expect(generated.code, generated.stderr).toBe(0);
+    const fresh = readTree(out);
+    const committed = readTree(join(COMMITTED, "generated"));
+    const stale = `runners/code-mode/protocol is stale: fire the openai-codex-bindings flow for ${INSTALLED} (docs/release-flows.md)`;
+    expect([...committed.keys()], stale).toEqual([...fresh.keys()]);
+    for (const [path, content] of fresh) expect(committed.get(path), `${path}: ${stale}`).toBe(content);
+    expect(readFileSync(join(COMMITTED, "codex-version.ts"), "utf8")).toBe(
+      versionFileText(INSTALLED, `rust-v${INSTALLED}`),
+    );
+  });
+
   test("regenerates older bindings: changed, one commit of the installed version's own output, not pushed; the same event again is skipped", async () => {
     const { repo, remote } = olderCheckout();
     const flows = project();
