@@ -119,6 +119,29 @@ describe("openai-codex-bindings", () => {
     expect(artifacts(run)).toMatchObject({ pushed: "origin main", published: `codex-bindings-v${INSTALLED}` });
   });
 
+  test("a push that failed is done by the replay: the commit stays, the replay is skipped and pushes it", async () => {
+    const { repo, remote } = olderCheckout();
+    const flows = project(["true"]);
+    const env = envFor(repo, { CODEX_FLOW_PUSH: "1", CODEX_FLOW_PUBLISH: "1" });
+    git(repo, "remote", "set-url", "origin", join(repo, "no-such-remote.git"));
+    const failed = await runRelease(flows, FLOW, STEP, releasePayload(INSTALLED), env);
+    expect(failed.result.status).toBe("failed");
+    expect(failed.result.message).toContain("git push --quiet origin HEAD:refs/heads/main failed");
+    const sha = git(repo, "rev-parse", "HEAD");
+    expect(git(repo, "log", "-1", "--format=%s")).toContain(INSTALLED);
+
+    git(repo, "remote", "set-url", "origin", remote);
+    const replay = await runRelease(flows, FLOW, STEP, releasePayload(INSTALLED), env);
+    expect(replay.result.status, replay.result.message).toBe("skipped");
+    expect(artifacts(replay)).toMatchObject({
+      commit: sha,
+      pushed: "origin main",
+      published: `codex-bindings-v${INSTALLED}`,
+    });
+    expect(git(remote, "rev-parse", "main")).toBe(sha);
+    expect(git(remote, "rev-parse", `codex-bindings-v${INSTALLED}^{commit}`)).toBe(sha);
+  });
+
   test("publish without push pushes nothing and says so", async () => {
     const { repo, remote } = olderCheckout();
     const before = git(remote, "rev-parse", "main");

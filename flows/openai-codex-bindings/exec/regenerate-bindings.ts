@@ -11,10 +11,12 @@ import {
   listed,
   readTree,
   sameTree,
+  VERSION_FILE,
   writeBindings,
 } from "./bindings-tree.js";
 import { codexCommand, describeCommand, generateTypeScript, reportedVersion } from "./codex-command.js";
-import { changesUnder, commitPath, currentBranch, git, restore } from "./git.js";
+import { changesUnder, commitPath, git, restore } from "./git.js";
+import { pushAndPublish } from "./publish.js";
 import { releaseVersion } from "./release-version.js";
 import { runShell, tail } from "./run-command.js";
 
@@ -43,9 +45,20 @@ await defineStep<RegenerateBindingsContext>(async (ctx) => {
   const bindingsDir = join(repo, bindingsPath);
   const artifacts: Record<string, unknown> = { repo, bindings: bindingsPath, version, tag: payload.tag };
 
+  // Read before anything changes, so a mistyped CODEX_FLOW_PUSH fails the run at once.
+  const publishOptions = {
+    push: enabled(ctx, "push"),
+    publish: enabled(ctx, "publish"),
+    remote: configValue(ctx, "remote", "origin"),
+    tag: configValue(ctx, "publish_tag", "codex-bindings-v{version}").replaceAll("{version}", version),
+  };
+
   const before = committedVersion(bindingsDir);
   artifacts.previousVersion = before ?? null;
   if (before === version) {
+    // A replay after a failed push: the commit is there, so push (and tag) it now if that is on.
+    const last = (await git(repo, ["log", "-1", "--format=%H", "--", join(bindingsPath, VERSION_FILE)])).trim();
+    if (last) Object.assign(artifacts, { commit: last }, await pushAndPublish(repo, last, publishOptions));
     return { status: "skipped", message: `the bindings in ${bindingsPath} are already at Codex ${version}`, artifacts };
   }
   await git(repo, ["rev-parse", "--show-toplevel"]);
@@ -122,23 +135,8 @@ await defineStep<RegenerateBindingsContext>(async (ctx) => {
   );
   artifacts.commit = sha;
 
-  const push = enabled(ctx, "push");
-  const publish = enabled(ctx, "publish");
-  const remote = configValue(ctx, "remote", "origin");
-  if (push) {
-    const branch = await currentBranch(repo);
-    await git(repo, ["push", "--quiet", remote, `HEAD:refs/heads/${branch}`]);
-    artifacts.pushed = `${remote} ${branch}`;
-  }
-  if (publish && push) {
-    const tag = configValue(ctx, "publish_tag", "codex-bindings-v{version}").replaceAll("{version}", version);
-    await git(repo, ["tag", tag, sha]);
-    await git(repo, ["push", "--quiet", remote, `refs/tags/${tag}`]);
-    artifacts.published = tag;
-  } else if (publish) {
-    artifacts.published = "not triggered: publishing pushes a tag, and push is off";
-  }
-  const pushed = push ? `, pushed to ${artifacts.pushed}` : " (not pushed: push is off)";
+  Object.assign(artifacts, await pushAndPublish(repo, sha, publishOptions));
+  const pushed = publishOptions.push ? `, pushed to ${artifacts.pushed}` : " (not pushed: push is off)";
   return {
     status: "changed",
     message: `committed the Codex ${version} bindings (${summary}) as ${sha.slice(0, 12)}${pushed}`,
