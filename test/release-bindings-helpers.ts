@@ -40,10 +40,13 @@ export const TSCONFIG = {
 
 /**
  * A checkout like this repository's, with "0.168.0" bindings: the 0.169 tree with one type changed, one missing
- * and one that 0.169 no longer has. Pushed to a bare `origin`.
+ * and one that 0.169 no longer has, in `dir` (default a new temp folder). Pushed to a bare `origin`.
  */
-export function olderCheckout(extra: Record<string, string> = {}): { repo: string; remote: string } {
-  const repo = initRepo(join(tempDir("codex-flows-bindings-"), "checkout"));
+export function olderCheckout(
+  extra: Record<string, string> = {},
+  dir = join(tempDir("codex-flows-bindings-"), "checkout"),
+): { repo: string; remote: string } {
+  const repo = initRepo(dir);
   for (const file of RUNNER_FILES) cpSync(join(ROOT, file), join(repo, file));
   cpSync(join(COMMITTED, "generated"), join(repo, BINDINGS, "generated"), { recursive: true });
   const v2 = join(repo, BINDINGS, "generated", "v2");

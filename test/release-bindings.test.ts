@@ -85,6 +85,16 @@ describe("openai-codex-bindings", () => {
     expect(git(repo, "rev-parse", "HEAD")).toBe(sha);
   });
 
+  test("without CODEX_FLOW_BINDINGS_REPO or [config] repo, the checkout is the project the flow is installed in", async () => {
+    const flows = project(["true"]);
+    const { repo } = olderCheckout({ ".gitignore": "node_modules\n" }, flows);
+    const run = await runRelease(flows, FLOW, STEP, releasePayload(INSTALLED), envFor(""));
+    expect(run.result.status, run.result.message).toBe("changed");
+    expect(artifacts(run).repo).toBe(repo);
+    expect(git(repo, "log", "-1", "--format=%s")).toBe(`Codex app-server bindings for @openai/codex ${INSTALLED}`);
+    expect(git(repo, "status", "--porcelain")).toBe("");
+  });
+
   test("a failing check: failed with its output tail, no commit, the checkout left clean", async () => {
     // Code that still uses a type the new release removed: the type-check of the new bindings fails.
     const { repo } = olderCheckout({
