@@ -1,4 +1,5 @@
 // The lease protocol over a Convex app's wrapper functions: what `codex-flows worker --convex URL` speaks.
+import { UsageError } from "../core/errors.js";
 import {
   type AttemptOutcome,
   type AttemptRef,
@@ -65,8 +66,18 @@ export class ConvexLeaseProtocol implements LeaseProtocol {
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   }
 
-  private call(kind: "mutation" | "query", name: string, args: Record<string, unknown>): Promise<unknown> {
-    return this.options.caller[kind](`${this.module}:${name}`, { secret: this.options.secret, ...args });
+  private async call(kind: "mutation" | "query", name: string, args: Record<string, unknown>): Promise<unknown> {
+    try {
+      return await this.options.caller[kind](`${this.module}:${name}`, { secret: this.options.secret, ...args });
+    } catch (error) {
+      // The example app's wrappers refuse with ConvexError({code: "unauthorized"}); say which setting to fix.
+      if ((error as { data?: { code?: unknown } }).data?.code === "unauthorized") {
+        throw new Error(
+          `the Convex app refused ${this.module}:${name}: its service secret differs from --convex-secret / CODEX_FLOW_CONVEX_SECRET`,
+        );
+      }
+      throw error;
+    }
   }
 
   private async fenced<T>(attempt: AttemptRef, name: string, args: Record<string, unknown>): Promise<T> {
@@ -128,10 +139,15 @@ export class ConvexLeaseProtocol implements LeaseProtocol {
 
 /** A ConvexCaller over the official client (`new ConvexHttpClient(url)` from "convex/browser"). */
 export async function convexCaller(url: string): Promise<ConvexCaller> {
-  const [{ ConvexHttpClient }, { makeFunctionReference }] = await Promise.all([
-    import("convex/browser"),
-    import("convex/server"),
-  ]);
+  let modules: [typeof import("convex/browser"), typeof import("convex/server")];
+  try {
+    modules = await Promise.all([import("convex/browser"), import("convex/server")]);
+  } catch (error) {
+    throw new UsageError(`--convex needs the "convex" package next to codex-flows: ${(error as Error).message}`, {
+      hint: "npm install convex (a peer dependency of codex-flows)",
+    });
+  }
+  const [{ ConvexHttpClient }, { makeFunctionReference }] = modules;
   const client = new ConvexHttpClient(url);
   return {
     mutation: (name, args) => client.mutation(makeFunctionReference<"mutation">(name), args),
