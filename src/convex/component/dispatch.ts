@@ -2,13 +2,13 @@
 import type { FlowEvent } from "../../core/types.js";
 import { contractProblems } from "../../schema/contracts.js";
 import { eventIdProblem } from "../../wire/event-id.js";
-import type { Id } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
 import { planEvent } from "./match.js";
+import { runIdFor } from "./tokens.js";
 
 export interface Dispatched {
   eventId: string;
-  runIds: Id<"flowRuns">[];
+  runIds: string[];
   /** True when the event was stored before: nothing new was queued. */
   duplicate: boolean;
   skipped: { flow: string; step: string; reason: string }[];
@@ -30,12 +30,12 @@ export function checkEvent(value: unknown, where = "event"): FlowEvent {
 }
 
 /** The runs of an event, oldest first (replays after the first dispatch's). */
-export async function runIdsOf(ctx: MutationCtx, eventId: string): Promise<Id<"flowRuns">[]> {
+export async function runIdsOf(ctx: MutationCtx, eventId: string): Promise<string[]> {
   const runs = await ctx.db
     .query("flowRuns")
     .withIndex("by_event", (q) => q.eq("eventId", eventId))
     .collect();
-  return runs.map((run) => run._id);
+  return runs.map((run) => run.runId);
 }
 
 /** Queues one run per planned step for `eventId`. */
@@ -45,21 +45,22 @@ export async function queueRuns(
   runs: { flow: string; step: string; runner: string; maxAttempts: number }[],
   replay: number,
   now: number,
-): Promise<Id<"flowRuns">[]> {
-  const ids: Id<"flowRuns">[] = [];
+): Promise<string[]> {
+  const ids: string[] = [];
   for (const run of runs) {
-    ids.push(
-      await ctx.db.insert("flowRuns", {
-        eventId,
-        ...run,
-        status: "queued",
-        replay,
-        attemptCount: 0,
-        availableAt: now,
-        cancelRequested: false,
-        updatedAt: now,
-      }),
-    );
+    const runId = await runIdFor(eventId, run.flow, run.step, replay);
+    ids.push(runId);
+    await ctx.db.insert("flowRuns", {
+      runId,
+      eventId,
+      ...run,
+      status: "queued",
+      replay,
+      attemptCount: 0,
+      availableAt: now,
+      cancelRequested: false,
+      updatedAt: now,
+    });
   }
   return ids;
 }

@@ -77,7 +77,7 @@ export const fireEvent = mutation({
   handler: async (ctx, args) => {
     const event = checkEvent(args.event);
     const dispatched = await dispatchEvent(ctx, event, 0, Date.now());
-    return { ...dispatched, runIds: dispatched.runIds as string[] };
+    return dispatched;
   },
 });
 
@@ -98,9 +98,9 @@ export const replayEvent = mutation({
     return {
       eventId,
       replay,
-      runIds: runIds as string[],
+      runIds,
       skipped: plan.skipped,
-      allRunIds: (await runIdsOf(ctx, eventId)) as string[],
+      allRunIds: await runIdsOf(ctx, eventId),
     };
   },
 });

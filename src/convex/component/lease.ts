@@ -29,7 +29,7 @@ async function heldAttempt(ctx: MutationCtx, attemptId: number, leaseToken: stri
 }
 
 function canRun(run: Doc<"flowRuns">, request: ClaimRequest): boolean {
-  if ((request.exclude ?? []).includes(run._id)) return false;
+  if ((request.exclude ?? []).includes(run.runId)) return false;
   if (!request.capabilities.runners.includes(run.runner)) return false;
   const { flows } = request.capabilities;
   return flows === "*" || flows.includes(run.flow);
@@ -84,7 +84,7 @@ export async function claimNow(ctx: MutationCtx, request: ClaimRequest) {
     .withIndex("by_name", (q) => q.eq("name", flowName))
     .unique();
   return {
-    runId: run._id as string,
+    runId: run.runId,
     eventId: run.eventId,
     flow: run.flow,
     step: run.step,
@@ -168,7 +168,7 @@ async function earlierCompletion(ctx: MutationCtx, attemptId: number, leaseToken
   if (!run) return null;
   // The run has moved on to another attempt since: for this attempt's worker, its end queued a retry.
   const retried = run.status === "queued" || run.status === "running";
-  const settlement: Settlement = { runId: run._id, status: retried ? "queued" : run.status, retrying: retried };
+  const settlement: Settlement = { runId: run.runId, status: retried ? "queued" : run.status, retrying: retried };
   return settlement;
 }
 
@@ -183,7 +183,7 @@ export const complete = mutation({
     if (!attempt) {
       const earlier = await earlierCompletion(ctx, attemptId, leaseToken);
       if (!earlier) return LOST;
-      return { lost: false as const, ...earlier, runId: earlier.runId as string, duplicate: true, next: null };
+      return { lost: false as const, ...earlier, duplicate: true, next: null };
     }
     const result = outcome.result as FlowResult | null;
     if (result !== null) {
@@ -222,7 +222,7 @@ export const complete = mutation({
       }
     }
     const next = claimNext ? await claimNow(ctx, claimNext) : null;
-    return { lost: false as const, ...settlement, runId: settlement.runId as string, duplicate: false, next };
+    return { lost: false as const, ...settlement, duplicate: false, next };
   },
 });
 

@@ -21,7 +21,14 @@ function eventView(row: Doc<"flowEvents">) {
 
 function runView(row: Doc<"flowRuns">) {
   const { _id, _creationTime, ...rest } = row;
-  return { runId: _id as string, createdAt: _creationTime, ...rest };
+  return { createdAt: _creationTime, ...rest };
+}
+
+function runByPublicId(ctx: QueryCtx, runId: string) {
+  return ctx.db
+    .query("flowRuns")
+    .withIndex("by_runId", (q) => q.eq("runId", runId))
+    .unique();
 }
 
 /** Newest first. */
@@ -104,8 +111,7 @@ async function outputOf(ctx: QueryCtx, attempts: Doc<"flowAttempts">[], after?: 
 export const getRun = query({
   args: { runId: v.string() },
   handler: async (ctx, { runId }) => {
-    const id = ctx.db.normalizeId("flowRuns", runId);
-    const run = id ? await ctx.db.get(id) : null;
+    const run = await runByPublicId(ctx, runId);
     if (!run) return null;
     const attempts = await ctx.db
       .query("flowAttempts")
@@ -143,11 +149,11 @@ export const getRun = query({
 export const readOutput = query({
   args: { runId: v.string(), after: v.optional(v.object({ attemptId: v.number(), index: v.number() })) },
   handler: async (ctx, { runId, after }) => {
-    const id = ctx.db.normalizeId("flowRuns", runId);
-    if (!id) return [];
+    const run = await runByPublicId(ctx, runId);
+    if (!run) return [];
     const attempts = await ctx.db
       .query("flowAttempts")
-      .withIndex("by_run", (q) => q.eq("runId", id))
+      .withIndex("by_run", (q) => q.eq("runId", run._id))
       .collect();
     return outputOf(ctx, attempts, after);
   },

@@ -1,11 +1,12 @@
 // Operating on runs: cancel (seen by the worker's next heartbeat) and retry (a new attempt for a finished run).
 import { v } from "convex/values";
-import type { Id } from "./_generated/dataModel.js";
 import { type MutationCtx, mutation } from "./_generated/server.js";
 
 async function runOf(ctx: MutationCtx, runId: string, what: string) {
-  const id = ctx.db.normalizeId("flowRuns", runId);
-  const run = id ? await ctx.db.get(id) : null;
+  const run = await ctx.db
+    .query("flowRuns")
+    .withIndex("by_runId", (q) => q.eq("runId", runId))
+    .unique();
   if (!run) throw new Error(`${what}: no run "${runId}"; list runs with queries.listRuns`);
   return run;
 }
@@ -37,7 +38,7 @@ export const retryRun = mutation({
       throw new Error(`retryRun: run "${runId}" is ${run.status}; only a failed or canceled run can be retried`);
     }
     const now = Date.now();
-    await ctx.db.patch(run._id as Id<"flowRuns">, {
+    await ctx.db.patch(run._id, {
       status: "queued",
       availableAt: now,
       cancelRequested: false,

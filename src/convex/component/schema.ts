@@ -56,6 +56,8 @@ export default defineSchema({
     receivedAt: v.number(),
   }).index("by_eventId", ["eventId"]),
   flowRuns: defineTable({
+    /** `run_<24 hex>` from (event id, flow, step, replay), as the local backend derives it. */
+    runId: v.string(),
     eventId: v.string(),
     flow: v.string(),
     step: v.string(),
@@ -76,6 +78,7 @@ export default defineSchema({
     /** Next events the step asked for that were dropped (depth limit, bad entries), one line each. */
     chainWarnings: v.optional(v.array(v.string())),
   })
+    .index("by_runId", ["runId"])
     .index("by_status", ["status", "availableAt"])
     .index("by_event", ["eventId"]),
   /** One row per try of a run; the open one holds the lease. */

@@ -7,7 +7,8 @@ export type RunStatus = Doc<"flowRuns">["status"];
 export type AttemptStatus = Doc<"flowAttempts">["status"];
 
 export interface Settlement {
-  runId: Id<"flowRuns">;
+  /** The run's public id (`run_...`). */
+  runId: string;
   status: RunStatus;
   /** True when the run went back to `queued` for another attempt. */
   retrying: boolean;
@@ -39,7 +40,7 @@ export async function settleRun(
       error: input.error,
       updatedAt: input.now,
     });
-    return { runId: run._id, status: "queued", retrying: true };
+    return { runId: run.runId, status: "queued", retrying: true };
   }
   const status: RunStatus = canceled ? "canceled" : failed ? "failed" : "completed";
   await ctx.db.patch(run._id, {
@@ -49,5 +50,5 @@ export async function settleRun(
     finishedAt: input.now,
     updatedAt: input.now,
   });
-  return { runId: run._id, status, retrying: false };
+  return { runId: run.runId, status, retrying: false };
 }

@@ -13,6 +13,17 @@ export function newLeaseToken(): string {
   return token;
 }
 
+/**
+ * `run_` and the first 24 hex digits of sha256(event id NUL flow NUL step [NUL "replay:" n]): the
+ * local backend's derivation (src/store/ids.ts), with Web Crypto, since Convex has no node:crypto.
+ */
+export async function runIdFor(eventId: string, flow: string, step: string, replay = 0): Promise<string> {
+  const text = `${eventId}\0${flow}\0${step}${replay > 0 ? `\0replay:${replay}` : ""}`;
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  const hex = [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `run_${hex.slice(0, 24)}`;
+}
+
 /** The next value of a named sequence (attempt ids are numbers in the lease protocol). */
 export async function nextSequence(ctx: MutationCtx, name: string): Promise<number> {
   const row = await ctx.db
