@@ -53,6 +53,35 @@ describe("worker --convex", () => {
     expect(say.output.some((chunk) => chunk.stream === "stderr" && chunk.text.includes("note: run"))).toBe(true);
     for (const run of runs) expect(run.status).toBe("completed");
   });
+
+  test("a step's next events are fired by its completion and run in turn", async () => {
+    const t = convexApp();
+    const project = copyFixture("backend-basic");
+    const app = await setUp(t, project, { leaseMs: 30_000, retryBackoffMs: 0 });
+    await app.mutation("fireEvent", { event: event("relay-me", "demo.chain", { message: "onward" }) });
+    const config = resolveWorkerConfig(
+      {
+        cwd: project,
+        once: true,
+        workerId: "w",
+        stateDir: tempDir(),
+        convex: "https://x.convex.cloud",
+        convexSecret: "s",
+      },
+      {},
+    );
+    const transport = new ConvexLeaseProtocol({ caller: testCaller(t), secret: SERVICE_SECRET });
+    expect(await workerCommand(config, undefined, transport)).toBe(0);
+    const child = await app.query<{ parentEventId: string; depth: number; runs: { runId: string }[] }>("getEvent", {
+      eventId: "relay-me:chain:relay:0",
+    });
+    expect(child).toMatchObject({ parentEventId: "relay-me", depth: 1 });
+    expect(child.runs).toHaveLength(2);
+    // `--once` stopped claiming when the queue was empty, before the relay completed: a second worker takes them.
+    expect(await workerCommand(config, undefined, transport)).toBe(0);
+    const say = await app.query<RunView>("getRun", { runId: (child.runs[0] as { runId: string }).runId });
+    expect(say).toMatchObject({ status: "completed", result: { message: "relayed onward" } });
+  });
 });
 
 describe("worker --convex settings", () => {
