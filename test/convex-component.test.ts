@@ -4,11 +4,12 @@ import { EdgeVM } from "@edge-runtime/vm";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { AJV_OPTIONS_PURE } from "../src/convex/component/ajv-options.js";
 import { MAX_CHAIN_DEPTH } from "../src/convex/component/settings.js";
+import { ConvexLeaseProtocol } from "../src/convex/convex-lease-protocol.js";
 import { DEFAULT_MAX_DEPTH } from "../src/engine/engine.js";
 import { AJV_OPTIONS } from "../src/schema/json-schema.js";
 import { runIdFor } from "../src/store/ids.js";
-import type { Claim } from "../src/wire/protocol.js";
-import { convexApp, setUp } from "./convex-helpers.js";
+import { CallRefusedError, type Claim } from "../src/wire/protocol.js";
+import { convexApp, SERVICE_SECRET, setUp, testCaller } from "./convex-helpers.js";
 import { copyFixture } from "./helpers.js";
 import { event } from "./lease-protocol-suite.js";
 
@@ -264,4 +265,20 @@ test("the edge runtime refuses the code generation from strings that Ajv's compi
   expect(
     vm.evaluate(`(() => { try { return new Function("return 1")(); } catch (error) { return String(error); } })()`),
   ).toMatch(/EvalError: Code generation from strings disallowed/);
+});
+
+describe("refused calls", () => {
+  test("a malformed FLOW_RESULT or an impossible chunk time is refused as such (CallRefusedError), and changes nothing", async () => {
+    const { t, app } = await open();
+    await app.mutation("fireEvent", { event: event("m", "demo.blocked") });
+    const claimed = await claim(app);
+    const ref = { attemptId: claimed.attemptId, leaseToken: claimed.leaseToken };
+    const transport = new ConvexLeaseProtocol({ caller: testCaller(t), secret: SERVICE_SECRET });
+    const bad = transport.complete(ref, { status: "completed", result: { status: 7 } as never, error: null });
+    await expect(bad).rejects.toBeInstanceOf(CallRefusedError);
+    await expect(bad).rejects.toThrow(/"outcome.result" is not a valid FLOW_RESULT/);
+    const late = transport.appendOutput(ref, [{ index: 0, stream: "stdout", text: "x", at: 1e300 }]);
+    await expect(late).rejects.toThrow(/"chunks\[0\]\.at" must be a time in milliseconds/);
+    expect(await app.query("getRun", { runId: claimed.runId })).toMatchObject({ status: "running", output: [] });
+  });
 });

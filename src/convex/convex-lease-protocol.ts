@@ -3,6 +3,7 @@ import { UsageError } from "../core/errors.js";
 import {
   type AttemptOutcome,
   type AttemptRef,
+  CallRefusedError,
   type Claim,
   type ClaimRequest,
   type CompleteAnswer,
@@ -71,11 +72,14 @@ export class ConvexLeaseProtocol implements LeaseProtocol {
       return await this.options.caller[kind](`${this.module}:${name}`, { secret: this.options.secret, ...args });
     } catch (error) {
       // The example app's wrappers refuse with ConvexError({code: "unauthorized"}); say which setting to fix.
-      if ((error as { data?: { code?: unknown } }).data?.code === "unauthorized") {
+      const data = (error as { data?: { code?: unknown; message?: unknown } }).data;
+      if (data?.code === "unauthorized") {
         throw new Error(
           `the Convex app refused ${this.module}:${name}: its service secret differs from --convex-secret / CODEX_FLOW_CONVEX_SECRET`,
         );
       }
+      // Malformed (the component's own checks): the same call would be refused again.
+      if (data?.code === "refused") throw new CallRefusedError(`${this.module}:${name}: ${String(data.message)}`);
       throw error;
     }
   }

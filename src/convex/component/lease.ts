@@ -1,6 +1,6 @@
 // The lease protocol's functions: claim, heartbeat, appendOutput, complete, fenced by the lease token; and lease expiry.
 import type { Infer } from "convex/values";
-import { v } from "convex/values";
+import { ConvexError, v } from "convex/values";
 import type { FlowResult } from "../../core/types.js";
 import { contractProblems } from "../../schema/contracts.js";
 import { internal } from "./_generated/api.js";
@@ -17,6 +17,23 @@ type OutputChunk = Infer<typeof outputChunk>;
 
 /** A refused token: the transport turns it into LeaseLostError (nothing was changed). */
 const LOST = { lost: true } as const;
+
+/** A call that cannot succeed if sent again (the transport's CallRefusedError); nothing is changed. */
+function refuse(message: string): never {
+  throw new ConvexError({ code: "refused", message });
+}
+
+/** Chunk positions are whole numbers from 0 and times are milliseconds since the epoch, or the run is unreadable. */
+function checkChunks(chunks: OutputChunk[], field: string): void {
+  chunks.forEach((chunk, index) => {
+    if (!Number.isSafeInteger(chunk.index) || chunk.index < 0) {
+      refuse(`"${field}[${index}].index" must be a whole number from 0, got ${chunk.index}`);
+    }
+    if (!Number.isFinite(chunk.at) || chunk.at < 0 || chunk.at > 8.64e15) {
+      refuse(`"${field}[${index}].at" must be a time in milliseconds since the epoch, got ${chunk.at}`);
+    }
+  });
+}
 
 /** The open attempt this token holds, or null. */
 async function heldAttempt(ctx: MutationCtx, attemptId: number, leaseToken: string) {
@@ -153,6 +170,7 @@ export const appendOutput = mutation({
   handler: async (ctx, { attemptId, leaseToken, chunks }) => {
     const attempt = await heldAttempt(ctx, attemptId, leaseToken);
     if (!attempt) return LOST;
+    checkChunks(chunks, "chunks");
     return { lost: false as const, stored: await storeOutput(ctx, attempt, chunks) };
   },
 });
@@ -188,8 +206,9 @@ export const complete = mutation({
     const result = outcome.result as FlowResult | null;
     if (result !== null) {
       const problems = contractProblems("result", result);
-      if (problems.length > 0) throw new Error(`outcome.result: not a valid FLOW_RESULT: ${problems.join("; ")}`);
+      if (problems.length > 0) refuse(`"outcome.result" is not a valid FLOW_RESULT: ${problems.join("; ")}`);
     }
+    if (output) checkChunks(output, "output");
     const now = Date.now();
     if (output?.length) await storeOutput(ctx, attempt, output);
     await ctx.db.patch(attempt._id, {
