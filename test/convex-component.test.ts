@@ -267,6 +267,16 @@ test("the edge runtime refuses the code generation from strings that Ajv's compi
   ).toMatch(/EvalError: Code generation from strings disallowed/);
 });
 
+test("lease tokens are 32 random hex digits, one per attempt", async () => {
+  const { app } = await open();
+  await app.mutation("fireEvent", { event: event("k", "demo.echo", { message: "m" }) });
+  const [first, second] = [await claim(app), await claim(app)];
+  expect(first.leaseToken).toMatch(/^[0-9a-f]{32}$/);
+  expect(second.leaseToken).toMatch(/^[0-9a-f]{32}$/);
+  expect(first.leaseToken).not.toBe(second.leaseToken);
+  expect(second.attemptId).toBe(first.attemptId + 1);
+});
+
 describe("refused calls", () => {
   test("a malformed FLOW_RESULT or an impossible chunk time is refused as such (CallRefusedError), and changes nothing", async () => {
     const { t, app } = await open();

@@ -1,16 +1,11 @@
-// Lease tokens and numeric attempt ids, made inside mutations (Convex runs them deterministically).
+// Lease tokens, derived run ids and numeric attempt ids, made inside the component's mutations.
 
 import type { MutationCtx } from "./_generated/server.js";
 
-/** 32 hex characters; Convex seeds Math.random per mutation, and a token only has to be unguessable by other workers. */
+/** 32 hex characters from Web Crypto (Convex offers crypto.getRandomValues in mutations; no node:crypto). */
 export function newLeaseToken(): string {
-  let token = "";
-  for (let index = 0; index < 4; index++) {
-    token += Math.floor(Math.random() * 2 ** 32)
-      .toString(16)
-      .padStart(8, "0");
-  }
-  return token;
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 /**
