@@ -13,7 +13,9 @@ const shared: Options = {
 export default defineConfig([
   {
     ...shared,
-    entry: { index: "src/index.ts", step: "src/step/index.ts" },
+    // `convex`: the component's typed client for Convex app code (codex-flows/convex).
+    entry: { index: "src/index.ts", step: "src/step/index.ts", convex: "src/convex/index.ts" },
+    external: ["convex"],
     format: ["esm"],
     dts: true,
     splitting: true,
@@ -26,6 +28,32 @@ export default defineConfig([
     format: ["cjs"],
     splitting: false,
     shims: true,
+  },
+  {
+    ...shared,
+    // The Convex component, one file per module under dist/convex/component/ (codex-flows/convex.config.js):
+    // the Convex CLI bundles a component from its folder, each module's exported functions by file name.
+    // Each file carries the helpers it needs (no shared chunks outside the folder); convex and ajv stay
+    // imports, resolved from the app's node_modules when Convex bundles it.
+    entry: Object.fromEntries(
+      [
+        "convex.config",
+        "schema",
+        "events",
+        "lease",
+        "queries",
+        "runs",
+        "_generated/api",
+        "_generated/server",
+        "_generated/dataModel",
+        "_generated/component",
+      ].map((name) => [`convex/component/${name}`, `src/convex/component/${name}.ts`]),
+    ),
+    platform: "neutral",
+    format: ["esm"],
+    external: ["convex", "ajv", "ajv-formats"],
+    splitting: false,
+    dts: { entry: { "convex/component/convex.config": "src/convex/component/convex.config.ts" } },
   },
   {
     ...shared,

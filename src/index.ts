@@ -1,5 +1,7 @@
 // codex-flows' public API: discovery, matching, running and firing, plus the types flow authors and runners use.
 
+// For syncing a project's flows to the Convex component (docs/convex.md); the component itself is codex-flows/convex.
+export { type ConvexFlowManifest, type ConvexStepManifest, convexManifests } from "./convex/manifests.js";
 export { describeError, EventError, FlowConfigError, FlowError, RunnerError, UsageError } from "./core/errors.js";
 export * from "./core/types.js";
 export { type Discovery, discoverFlows, FLOW_SOURCES, findFlow } from "./engine/discover.js";

@@ -1,23 +1,46 @@
-// One contract suite for the lease protocol, run against every transport: SQLite in-process, and HTTP.
-import { describe, expect, onTestFinished, test } from "vitest";
+// The lease protocol's contract suite (test/lease-protocol-suite.ts) over SQLite in-process and HTTP; Convex runs it in test/convex-contract.test.ts.
+import { expect, onTestFinished, test } from "vitest";
 import { resolveServeConfig } from "../src/backend/config.js";
 import { startBackend as startService } from "../src/backend/serve.js";
 import { BackendService } from "../src/backend/service.js";
 import { BackendClient } from "../src/client/backend-client.js";
 import { HttpLeaseProtocol } from "../src/client/http-lease-protocol.js";
-import type { FlowEvent } from "../src/core/types.js";
 import { getRun } from "../src/store/get-run.js";
-import { type Capabilities, type Claim, LeaseLostError } from "../src/wire/protocol.js";
-import type { LeaseProtocol } from "../src/worker/lease-protocol.js";
-import { eventually } from "./backend-helpers.js";
 import { copyFixture, tempDir } from "./helpers.js";
+import {
+  type ContractRun,
+  type ContractSetup,
+  type ControlPlane,
+  claimOne,
+  describeLeaseProtocol,
+  event,
+  LEASE_MS,
+} from "./lease-protocol-suite.js";
 
-interface ControlPlane {
-  protocol: LeaseProtocol;
+interface LocalPlane extends ContractSetup {
   service: BackendService;
 }
 
-const LEASE_MS = 400;
+/** The local backend's service as the suite's control plane. */
+function localPlane(service: BackendService): ControlPlane {
+  return {
+    dispatch: (event) => service.dispatch(event),
+    cancel: (runId) => service.cancel(runId, 10_000),
+    readRun: async (runId) => getRun(service.db, runId) as ContractRun | undefined,
+    countTransactions: () => {
+      let transactions = 0;
+      const original = service.db.transaction.bind(service.db);
+      service.db.transaction = ((fn: never) => {
+        transactions += 1;
+        return original(fn);
+      }) as typeof service.db.transaction;
+      return () => {
+        service.db.transaction = original;
+        return transactions;
+      };
+    },
+  };
+}
 
 /** A control plane that runs nothing itself, with a short lease so expiry can be watched. */
 function serveConfig(secret?: string) {
@@ -25,231 +48,26 @@ function serveConfig(secret?: string) {
   return resolveServeConfig({ cwd: copyFixture("backend-basic"), dataDir: tempDir(), ...settings }, {});
 }
 
-const transports: Record<string, () => Promise<ControlPlane>> = {
+const transports: Record<string, () => Promise<LocalPlane>> = {
   sqlite: async () => {
     const service = await BackendService.open(serveConfig(), { log: () => {} });
     service.start();
     onTestFinished(() => service.close(0));
-    return { protocol: service.protocol, service };
+    return { protocol: service.protocol, service, plane: localPlane(service) };
   },
   http: async () => {
     // With a secret: every call is signed, and claims are single-use, as a real deployment runs.
     const backend = await startService(serveConfig("contract-secret"));
     onTestFinished(() => backend.stop());
     const client = new BackendClient({ url: backend.url, secret: "contract-secret" });
-    return { protocol: new HttpLeaseProtocol(client), service: backend.service };
+    return { protocol: new HttpLeaseProtocol(client), service: backend.service, plane: localPlane(backend.service) };
   },
 };
 
-const ALL: Capabilities = { runners: ["bun"], flows: "*" };
-const event = (id: string, type: string, payload: unknown = {}): FlowEvent => ({
-  id,
-  type,
-  receivedAt: new Date().toISOString(),
-  payload,
-});
-
-async function claimOne(protocol: LeaseProtocol, capabilities = ALL, workerId = "w1"): Promise<Claim> {
-  const claim = await protocol.claim({ workerId, capabilities });
-  if (!claim) throw new Error("nothing to claim");
-  return claim;
-}
-
-async function refused(call: Promise<unknown>): Promise<void> {
-  await expect(call).rejects.toBeInstanceOf(LeaseLostError);
-}
-
-for (const [name, open] of Object.entries(transports)) {
-  describe(`lease protocol over ${name}`, () => {
-    test("claims come oldest first, only of the worker's runners and flows; none when the queue is empty", async () => {
-      const { protocol, service } = await open();
-      await service.dispatch(event("e1", "demo.echo", { message: "hi" }));
-      await service.dispatch(event("e2", "demo.blocked"));
-      const onlyAttention = await claimOne(protocol, { runners: ["bun"], flows: ["attention"] });
-      expect([onlyAttention.flow, onlyAttention.step]).toEqual(["attention", "review"]);
-      expect(await protocol.claim({ workerId: "w1", capabilities: { runners: ["code-mode"], flows: "*" } })).toBeNull();
-      const first = await claimOne(protocol);
-      const second = await claimOne(protocol);
-      expect([first.step, second.step]).toEqual(["say", "shout"]);
-      expect(first).toMatchObject({
-        eventId: "e1",
-        attemptNumber: 1,
-        leaseMs: LEASE_MS,
-        event: { id: "e1", payload: { message: "hi" } },
-      });
-      expect(first.manifestHash).toMatch(/^sha256:[0-9a-f]{16}$/);
-      expect(await protocol.claim({ workerId: "w1", capabilities: ALL })).toBeNull();
-    });
-
-    test("a waiting claim is answered as soon as a run is queued", async () => {
-      const { protocol, service } = await open();
-      const waiting = protocol.claim({ workerId: "w1", capabilities: ALL, waitMs: 20_000 });
-      setTimeout(() => void service.dispatch(event("late", "demo.blocked")), 100);
-      expect((await waiting)?.eventId).toBe("late");
-    });
-
-    test("every call with another token is refused and changes nothing", async () => {
-      const { protocol, service } = await open();
-      await service.dispatch(event("e1", "demo.blocked"));
-      const claim = await claimOne(protocol);
-      const stale = { attemptId: claim.attemptId, leaseToken: "0".repeat(32) };
-      await refused(protocol.heartbeat(stale));
-      await refused(protocol.appendOutput(stale, [{ index: 0, stream: "stdout", text: "forged\n", at: Date.now() }]));
-      await refused(protocol.complete(stale, { status: "completed", result: { status: "completed" }, error: null }));
-      await refused(protocol.heartbeat({ attemptId: claim.attemptId + 1_000, leaseToken: claim.leaseToken }));
-      const run = getRun(service.db, claim.runId);
-      expect(run).toMatchObject({ status: "running", output: [], attempts: [{ status: "running" }] });
-    });
-
-    test("a lease nobody renews expires; the run is claimed again and the old token is refused", async () => {
-      const { protocol, service } = await open();
-      await service.dispatch(event("f1", "demo.flaky"));
-      const first = await claimOne(protocol, ALL, "sleepy");
-      const old = { attemptId: first.attemptId, leaseToken: first.leaseToken };
-      const second = await eventually(
-        () => protocol.claim({ workerId: "w2", capabilities: ALL }).then((c) => c ?? undefined),
-        10_000,
-        "the re-claim",
-      );
-      expect(second).toMatchObject({ runId: first.runId, attemptNumber: 2 });
-      await refused(protocol.heartbeat(old));
-      await refused(protocol.appendOutput(old, [{ index: 0, stream: "stdout", text: "late\n", at: Date.now() }]));
-      await refused(protocol.complete(old, { status: "completed", result: { status: "completed" }, error: null }));
-      const fresh = { attemptId: second.attemptId, leaseToken: second.leaseToken };
-      expect(
-        await protocol.complete(fresh, { status: "completed", result: { status: "changed" }, error: null }),
-      ).toMatchObject({
-        status: "completed",
-        duplicate: false,
-      });
-      expect(getRun(service.db, first.runId)).toMatchObject({
-        status: "completed",
-        resultStatus: "changed",
-        output: [],
-        attempts: [
-          { workerId: "sleepy", status: "interrupted", error: "interrupted: worker sleepy stopped heartbeating" },
-          { workerId: "w2", status: "completed" },
-        ],
-      });
-    });
-
-    test("a heartbeat extends the lease and carries a cancel request; the run ends canceled", async () => {
-      const { protocol, service } = await open();
-      await service.dispatch(event("c1", "demo.blocked"));
-      const claim = await claimOne(protocol);
-      const ref = { attemptId: claim.attemptId, leaseToken: claim.leaseToken };
-      const beat = await protocol.heartbeat(ref);
-      expect(beat.cancelRequested).toBe(false);
-      expect(beat.leaseExpiresAt).toBeGreaterThanOrEqual(claim.leaseExpiresAt);
-      const canceling = service.cancel(claim.runId, 10_000);
-      expect((await protocol.heartbeat(ref)).cancelRequested).toBe(true);
-      await protocol.complete(ref, { status: "canceled", result: null, error: "canceled" });
-      expect((await canceling)?.status).toBe("canceled");
-    });
-
-    test("a second complete is a duplicate and changes nothing", async () => {
-      const { protocol, service } = await open();
-      await service.dispatch(event("d1", "demo.blocked"));
-      const claim = await claimOne(protocol);
-      const ref = { attemptId: claim.attemptId, leaseToken: claim.leaseToken };
-      const first = await protocol.complete(ref, {
-        status: "completed",
-        result: { status: "blocked", message: "once" },
-        error: null,
-      });
-      expect(first).toEqual({ runId: claim.runId, status: "completed", retrying: false, duplicate: false });
-      const again = await protocol.complete(ref, {
-        status: "failed",
-        result: { status: "failed", message: "twice" },
-        error: "x",
-      });
-      expect(again).toMatchObject({ status: "completed", duplicate: true });
-      expect(getRun(service.db, claim.runId)).toMatchObject({ status: "completed", result: { message: "once" } });
-    });
-
-    test("a complete may carry the last output and claim the next run for the freed slot", async () => {
-      const { protocol, service } = await open();
-      await service.dispatch(event("x1", "demo.blocked"));
-      await service.dispatch(event("x2", "demo.blocked"));
-      const claim = await claimOne(protocol);
-      const ref = { attemptId: claim.attemptId, leaseToken: claim.leaseToken };
-      await protocol.appendOutput(ref, [{ index: 0, stream: "stdout", text: "first\n", at: Date.now() }]);
-      const answer = await protocol.complete(
-        ref,
-        { status: "completed", result: { status: "completed" }, error: null },
-        {
-          output: [{ index: 1, stream: "stdout", text: "last\n", at: Date.now() }],
-          claimNext: { workerId: "w1", capabilities: ALL },
-        },
-      );
-      expect(answer.next).toMatchObject({ eventId: "x2", attemptNumber: 1 });
-      expect(getRun(service.db, claim.runId)?.output.map((c) => c.text)).toEqual(["first\n", "last\n"]);
-      // A resent complete claims nothing more: the first answer's claim may still be on its way.
-      const again = await protocol.complete(
-        ref,
-        { status: "completed", result: null, error: null },
-        {
-          claimNext: { workerId: "w1", capabilities: ALL },
-        },
-      );
-      expect(again).toMatchObject({ duplicate: true });
-      expect(again.next ?? null).toBeNull();
-    });
-
-    test("a resent complete of an attempt whose run was retried says the retry was queued", async () => {
-      const { protocol, service } = await open();
-      await service.dispatch(event("r1", "demo.flaky"));
-      const claim = await claimOne(protocol);
-      const ref = { attemptId: claim.attemptId, leaseToken: claim.leaseToken };
-      const failed = { status: "failed", result: { status: "failed", message: "boom" }, error: "boom" } as const;
-      expect(await protocol.complete(ref, failed)).toMatchObject({ status: "queued", retrying: true });
-      await claimOne(protocol, ALL, "w2");
-      expect(await protocol.complete(ref, failed)).toMatchObject({ status: "queued", retrying: true, duplicate: true });
-    });
-
-    test("a waiting claim does not spin while a run it cannot take is ready", async () => {
-      const { protocol, service } = await open();
-      await service.dispatch(event("other", "demo.blocked"));
-      let transactions = 0;
-      const original = service.db.transaction.bind(service.db);
-      service.db.transaction = ((fn: never) => {
-        transactions += 1;
-        return original(fn);
-      }) as typeof service.db.transaction;
-      const claim = await protocol.claim({
-        workerId: "w1",
-        capabilities: { runners: ["bun"], flows: ["echo"] },
-        waitMs: 1_000,
-      });
-      service.db.transaction = original;
-      expect(claim).toBeNull();
-      // One claim on arrival and one at the deadline, plus a few for expiry sweeps; a spin is thousands.
-      expect(transactions).toBeLessThan(20);
-    });
-
-    test("output is stored in order, and a resent batch once", async () => {
-      const { protocol, service } = await open();
-      await service.dispatch(event("o1", "demo.blocked"));
-      const claim = await claimOne(protocol);
-      const ref = { attemptId: claim.attemptId, leaseToken: claim.leaseToken };
-      const chunk = (index: number, text: string, stream = "stdout") => ({ index, stream, text, at: Date.now() });
-      await protocol.appendOutput(ref, [chunk(0, "one\n"), chunk(1, "two\n", "stderr")]);
-      await protocol.appendOutput(ref, [chunk(2, "three\n")]);
-      await protocol.appendOutput(ref, [chunk(1, "two\n", "stderr"), chunk(2, "three\n"), chunk(3, "four\n")]);
-      await protocol.complete(ref, { status: "completed", result: { status: "completed" }, error: null });
-      const output = getRun(service.db, claim.runId)?.output ?? [];
-      expect(output.map((c) => [c.stream, c.text])).toEqual([
-        ["stdout", "one\n"],
-        ["stderr", "two\n"],
-        ["stdout", "three\n"],
-        ["stdout", "four\n"],
-      ]);
-    });
-  });
-}
+for (const [name, open] of Object.entries(transports)) describeLeaseProtocol(name, open);
 
 test("over HTTP, an output chunk with an impossible time is refused (400), so the run stays readable", async () => {
-  const { protocol, service } = await (transports.http as () => Promise<ControlPlane>)();
+  const { protocol, service } = await (transports.http as () => Promise<LocalPlane>)();
   await service.dispatch(event("t1", "demo.blocked"));
   const claim = await claimOne(protocol);
   const ref = { attemptId: claim.attemptId, leaseToken: claim.leaseToken };

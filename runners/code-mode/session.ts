@@ -10,13 +10,18 @@ import { CHOOSING_HINT, formatCommand } from "./app-server-command.js";
 import { type AppServerProcess, startAppServer } from "./app-server-process.js";
 import {
   agentMessageText,
+  type CodeModeExecuteResponse,
   type DeltaParams,
+  type ExecuteRequest,
+  type InitializeRequest,
   isMissingCodeMode,
   METHODS,
   NOTIFICATIONS,
   SANDBOX_MODES,
   type SandboxMode,
+  type ThreadReadRequest,
   type ThreadReadResult,
+  type ThreadStartRequest,
   type ThreadStartResult,
   type Turn,
   type TurnCompletedParams,
@@ -115,13 +120,19 @@ export async function runCodeModeStep(invocation: StepInvocation, io: RunnerIO):
   try {
     phase = "initialize";
     await guard(
-      client.request(METHODS.initialize, { clientInfo: { name: "codex-flows", title: "codex-flows", version } }),
+      client.request(METHODS.initialize, {
+        clientInfo: { name: "codex-flows", title: "codex-flows", version },
+      } satisfies InitializeRequest),
     );
     client.notify(METHODS.initialized);
 
     phase = "thread/start";
     const started = await guard(
-      client.request<ThreadStartResult>(METHODS.threadStart, { cwd: invocation.cwd, approvalPolicy: "never", sandbox }),
+      client.request<ThreadStartResult>(METHODS.threadStart, {
+        cwd: invocation.cwd,
+        approvalPolicy: "never",
+        sandbox,
+      } satisfies ThreadStartRequest),
     );
     const threadId = started?.thread?.id;
     if (typeof threadId !== "string") {
@@ -146,7 +157,10 @@ export async function runCodeModeStep(invocation: StepInvocation, io: RunnerIO):
       });
     });
     // Some builds answer execute at once and others only when the turn ends; either way turn/completed decides.
-    const executed = client.request(METHODS.execute, { threadId, source });
+    const executed = client.request<CodeModeExecuteResponse>(METHODS.execute, {
+      threadId,
+      source,
+    } satisfies ExecuteRequest);
     executed.catch(() => {});
     const turn = await guard(Promise.race([turnDone, executed.then(() => turnDone)]));
 
@@ -155,7 +169,7 @@ export async function runCodeModeStep(invocation: StepInvocation, io: RunnerIO):
     try {
       const read = await client.request<ThreadReadResult>(
         METHODS.threadRead,
-        { threadId, includeTurns: true },
+        { threadId, includeTurns: true } satisfies ThreadReadRequest,
         { timeoutMs: THREAD_READ_TIMEOUT_MS, signal: io.signal },
       );
       text = agentMessageText(read, turn.id);

@@ -11,6 +11,9 @@ export function registerWorker(cli: CAC): void {
       "Run steps for a backend: claim its queued runs over HTTP and execute them from this project's flows",
     )
     .option("--url <url>", "Backend URL (default CODEX_FLOW_BACKEND_URL, else http://127.0.0.1:7345)")
+    .option("--convex <url>", "Lease from a Convex app's wrapper functions instead (default CODEX_FLOW_CONVEX_URL)")
+    .option("--convex-secret <secret>", "The Convex app's service secret (default CODEX_FLOW_CONVEX_SECRET)")
+    .option("--convex-module <name>", "The app module with the wrappers (default CODEX_FLOW_CONVEX_MODULE, else flows)")
     .option("--secret <secret>", "Shared HMAC secret (default CODEX_FLOW_BACKEND_SECRET)")
     .option("--concurrency <n>", "Steps running at once (default CODEX_FLOW_WORKER_CONCURRENCY, else 4)")
     .option("--worker-id <id>", "This worker's id in run records (default worker:<host>:<pid>:<random>)")
@@ -21,7 +24,17 @@ export function registerWorker(cli: CAC): void {
     .action(async (parsed: WorkerFlags & Record<string, unknown>) => {
       // Text flags as typed: cac turns "0x1f" or "1e3" into numbers.
       const flags: WorkerFlags = { ...parsed };
-      for (const name of ["url", "secret", "workerId", "executor", "stateDir", "cwd"] as const) {
+      for (const name of [
+        "url",
+        "secret",
+        "workerId",
+        "executor",
+        "stateDir",
+        "cwd",
+        "convex",
+        "convexSecret",
+        "convexModule",
+      ] as const) {
         const raw = rawFlag(process.argv, name);
         if (raw !== undefined) flags[name] = raw;
       }

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { type ClientConfig, resolveClientConfig } from "../client/client-config.js";
+import { type ConvexConfig, type ConvexFlags, resolveConvexConfig } from "../convex/convex-config.js";
 import { UsageError } from "../core/errors.js";
 import { integer, pick } from "../core/settings.js";
 
@@ -12,6 +13,8 @@ export const WORKER_EXECUTORS = ["direct", "systemd-run"] as const;
 
 export interface WorkerConfig {
   client: ClientConfig;
+  /** Set when the worker leases from a Convex app (--convex) instead of a backend over HTTP. */
+  convex?: ConvexConfig;
   /** The project whose flows this worker runs. */
   cwd: string;
   concurrency: number;
@@ -25,7 +28,7 @@ export interface WorkerConfig {
   stateDir: string;
 }
 
-export interface WorkerFlags {
+export interface WorkerFlags extends ConvexFlags {
   url?: string;
   secret?: string;
   cwd?: string;
@@ -62,8 +65,15 @@ export function resolveWorkerConfig(flags: WorkerFlags, env: NodeJS.ProcessEnv =
   }
   if (/[\s\0]/.test(workerId))
     throw new UsageError(`--worker-id must not hold spaces or control characters, got "${workerId}"`);
+  const convex = resolveConvexConfig(flags, env);
+  if (convex && flags.url !== undefined) {
+    throw new UsageError("--url and --convex name two control planes; give one", {
+      hint: "--url for `codex-flows backend serve`, --convex for a Convex app with the codex-flows component",
+    });
+  }
   return {
     client: resolveClientConfig({ url: flags.url, secret: flags.secret }, env),
+    ...(convex ? { convex } : {}),
     cwd,
     concurrency: setting(flags.concurrency, "concurrency", "CONCURRENCY", 4, 1, 256),
     workerId,

@@ -3,6 +3,7 @@ import { realpathSync } from "node:fs";
 import { join } from "node:path";
 import { BackendClient } from "../client/backend-client.js";
 import { HttpLeaseProtocol } from "../client/http-lease-protocol.js";
+import { ConvexLeaseProtocol, convexCaller } from "../convex/convex-lease-protocol.js";
 import { describeError } from "../core/errors.js";
 import { FlowCatalog } from "../engine/flow-catalog.js";
 import { killAllGroupsNow } from "../process/process-tree.js";
@@ -10,6 +11,7 @@ import { killOrphansOfDeadWorkers } from "../process/reap-orphans.js";
 import { capabilitiesOf } from "../worker/capabilities.js";
 import { directExecutor } from "../worker/executors/direct.js";
 import { systemdRunExecutor } from "../worker/executors/systemd-run.js";
+import type { LeaseProtocol } from "../worker/lease-protocol.js";
 import { claimRunner } from "../worker/run-claim.js";
 import { startSpawnHelper } from "../worker/spawn-helper.js";
 import { WorkerLoop } from "../worker/worker-loop.js";
@@ -19,7 +21,28 @@ import type { WorkerConfig } from "./worker-config.js";
 /** Long enough that an idle worker sends a claim about twice a minute; the backend answers at once when work comes. */
 const CLAIM_WAIT_MS = 20_000;
 
-export async function workerCommand(config: WorkerConfig, cliPath?: string): Promise<number> {
+/** The transport `config` names: a Convex app's wrappers (--convex), else the backend over HTTP. */
+async function protocolFor(config: WorkerConfig): Promise<{ protocol: LeaseProtocol; where: string }> {
+  const { convex } = config;
+  if (!convex) {
+    return { protocol: new HttpLeaseProtocol(new BackendClient(config.client)), where: config.client.url };
+  }
+  const caller = await convexCaller(convex.url);
+  return {
+    protocol: new ConvexLeaseProtocol({ caller, secret: convex.secret, module: convex.module }),
+    where: convex.url,
+  };
+}
+
+/**
+ * `transport` replaces the one `config` names (tests hand in the Convex transport over convex-test,
+ * which no URL reaches).
+ */
+export async function workerCommand(
+  config: WorkerConfig,
+  cliPath?: string,
+  transport?: LeaseProtocol,
+): Promise<number> {
   const log = (line: string) => console.error(`[worker ${config.workerId}] ${line}`);
   killOrphansOfDeadWorkers(realpathSync(config.cwd), log);
   const catalog = new FlowCatalog(config.cwd);
@@ -28,9 +51,14 @@ export async function workerCommand(config: WorkerConfig, cliPath?: string): Pro
       ? systemdRunExecutor({ cwd: config.cwd, dataDir: config.stateDir, cliPath: cliPath ?? process.argv[1] ?? "" })
       : directExecutor;
   const capabilities = capabilitiesOf(catalog);
+  const chosen = transport
+    ? { protocol: transport, where: config.convex?.url ?? config.client.url }
+    : await protocolFor(config);
+  const { protocol } = chosen;
+  const controlPlane = config.convex ? `the Convex app at ${chosen.where}` : `the backend at ${chosen.where}`;
   const first = await capabilities();
   const loop = new WorkerLoop({
-    protocol: new HttpLeaseProtocol(new BackendClient(config.client)),
+    protocol,
     workerId: config.workerId,
     concurrency: config.concurrency,
     capabilities,
@@ -41,7 +69,7 @@ export async function workerCommand(config: WorkerConfig, cliPath?: string): Pro
       eventFile: (claim) => join(config.stateDir, "events", `${claim.runId}-${claim.attemptNumber}.json`),
     }),
     claimWaitMs: CLAIM_WAIT_MS,
-    controlPlane: `the backend at ${config.client.url}`,
+    controlPlane,
     log,
     once: config.once,
     onSettled: (claim, _outcome, answer) =>
@@ -64,7 +92,7 @@ export async function workerCommand(config: WorkerConfig, cliPath?: string): Pro
   // Printed once the handlers are in: whoever waits for this line may signal at once.
   const flows = first.flows === "*" ? "any" : first.flows.join(", ") || "none";
   log(
-    `polling ${config.client.url} for runs; project ${config.cwd}; flows: ${flows}; runners: ${first.runners.join(", ")}; concurrency ${config.concurrency}`,
+    `polling ${chosen.where} for runs; project ${config.cwd}; flows: ${flows}; runners: ${first.runners.join(", ")}; concurrency ${config.concurrency}`,
   );
 
   const stopSpawnHelper = startSpawnHelper(config.cwd, log);

@@ -1,10 +1,12 @@
 // The watcher's one step: asks the registry for new stable releases and fires one upstream.release event per release.
 import { configValue, defineStep, enabled } from "codex-flows/step";
+import type { FlowEventMap } from "../../flow-events.gen.js";
 import type { CheckRegistryContext } from "../flow.gen.js";
 import { fetchPackument, registryUrl } from "./registry.js";
 import { parseSince, releasesSince } from "./releases.js";
 
-await defineStep<CheckRegistryContext>(async (ctx) => {
+// Typed by the event map: each `next` payload must fit the release flows' shared upstream.release schema.
+await defineStep<CheckRegistryContext, FlowEventMap>(async (ctx) => {
   if (!enabled(ctx, "watch")) {
     return { status: "skipped", message: "the watcher is off ([config] watch = false or CODEX_FLOW_WATCH=0)" };
   }
@@ -17,7 +19,7 @@ await defineStep<CheckRegistryContext>(async (ctx) => {
   const next = releases.map(({ version, publishedAt }) => ({
     // Stable per release: every tick reports the same releases, and the backend accepts each id once.
     id: `npm:${packageName}@${version}`,
-    type: "upstream.release",
+    type: "upstream.release" as const,
     occurredAt: publishedAt,
     payload: {
       tag: `rust-v${version}`,

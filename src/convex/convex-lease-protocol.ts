@@ -1,0 +1,160 @@
+// The lease protocol over a Convex app's wrapper functions: what `codex-flows worker --convex URL` speaks.
+import { UsageError } from "../core/errors.js";
+import {
+  type AttemptOutcome,
+  type AttemptRef,
+  CallRefusedError,
+  type Claim,
+  type ClaimRequest,
+  type CompleteAnswer,
+  type CompleteExtras,
+  type HeartbeatAnswer,
+  LeaseLostError,
+  type OutputChunkInput,
+} from "../wire/protocol.js";
+import type { LeaseProtocol } from "../worker/lease-protocol.js";
+
+/**
+ * How the transport reaches the app: a mutation or a query by its function name (`flows:claim`).
+ * `convexCaller` makes one from the official ConvexHttpClient; tests pass convex-test's t.mutation /
+ * t.query the same way.
+ */
+export interface ConvexCaller {
+  mutation(name: string, args: Record<string, unknown>): Promise<unknown>;
+  query(name: string, args: Record<string, unknown>): Promise<unknown>;
+}
+
+export interface ConvexLeaseProtocolOptions {
+  caller: ConvexCaller;
+  /** The shared service secret the app's wrappers check (they take it as `secret`). */
+  secret: string;
+  /** The app module holding the wrappers: `flows` calls `flows:claim`, `flows:heartbeat`, ... */
+  module?: string;
+  /** How often a waiting claim asks whether a run became ready (a read, not a write). */
+  pollMs?: number;
+}
+
+export const DEFAULT_CONVEX_MODULE = "flows";
+const DEFAULT_POLL_MS = 250;
+
+type Lost = { lost: true };
+const isLost = (answer: unknown): answer is Lost => (answer as { lost?: unknown } | null)?.lost === true;
+
+/** The wrappers' answers without the component's `lost` marker. */
+function strip<T>(answer: unknown): T {
+  const { lost: _lost, ...rest } = answer as Record<string, unknown>;
+  return rest as T;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+export class ConvexLeaseProtocol implements LeaseProtocol {
+  private readonly module: string;
+  private readonly pollMs: number;
+
+  constructor(private readonly options: ConvexLeaseProtocolOptions) {
+    this.module = options.module ?? DEFAULT_CONVEX_MODULE;
+    this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  }
+
+  private async call(kind: "mutation" | "query", name: string, args: Record<string, unknown>): Promise<unknown> {
+    try {
+      return await this.options.caller[kind](`${this.module}:${name}`, { secret: this.options.secret, ...args });
+    } catch (error) {
+      // The example app's wrappers refuse with ConvexError({code: "unauthorized"}); say which setting to fix.
+      const data = (error as { data?: { code?: unknown; message?: unknown } }).data;
+      if (data?.code === "unauthorized") {
+        throw new Error(
+          `the Convex app refused ${this.module}:${name}: its service secret differs from --convex-secret / CODEX_FLOW_CONVEX_SECRET`,
+        );
+      }
+      // Malformed (the component's own checks): the same call would be refused again.
+      if (data?.code === "refused") throw new CallRefusedError(`${this.module}:${name}: ${String(data.message)}`);
+      throw error;
+    }
+  }
+
+  private async fenced<T>(attempt: AttemptRef, name: string, args: Record<string, unknown>): Promise<T> {
+    const answer = await this.call("mutation", name, { ...attempt, ...args });
+    if (isLost(answer)) throw new LeaseLostError(attempt.attemptId);
+    return strip<T>(answer);
+  }
+
+  private claimNow(request: ClaimRequest): Promise<Claim | null> {
+    const { waitMs: _wait, ...rest } = request;
+    return this.call("mutation", "claim", { request: rest }) as Promise<Claim | null>;
+  }
+
+  /**
+   * Mutations cannot wait, so a waiting claim claims, then reads `nextReadyAt` every `pollMs` until a
+   * run it can take is ready or the wait is over, and claims again: no writes while nothing is ready.
+   */
+  async claim(request: ClaimRequest, signal?: AbortSignal): Promise<Claim | null> {
+    const deadline = Date.now() + Math.max(0, request.waitMs ?? 0);
+    while (true) {
+      const claim = await this.claimNow(request);
+      if (claim || Date.now() >= deadline || signal?.aborted) return claim;
+      while (Date.now() < deadline && !signal?.aborted) {
+        await sleep(Math.min(this.pollMs, deadline - Date.now()), signal);
+        const readyAt = (await this.call("query", "nextReadyAt", {
+          capabilities: request.capabilities,
+          exclude: request.exclude,
+        })) as number | null;
+        if (readyAt !== null && readyAt <= Date.now()) break;
+      }
+      if (signal?.aborted) return null;
+    }
+  }
+
+  heartbeat(attempt: AttemptRef): Promise<HeartbeatAnswer> {
+    return this.fenced(attempt, "heartbeat", {});
+  }
+
+  async appendOutput(attempt: AttemptRef, chunks: OutputChunkInput[]): Promise<void> {
+    await this.fenced(attempt, "appendOutput", { chunks });
+  }
+
+  async complete(attempt: AttemptRef, outcome: AttemptOutcome, extras: CompleteExtras = {}): Promise<CompleteAnswer> {
+    const { claimNext, output } = extras;
+    const args: Record<string, unknown> = { outcome };
+    if (output?.length) args.output = output;
+    if (claimNext)
+      args.claimNext = {
+        workerId: claimNext.workerId,
+        capabilities: claimNext.capabilities,
+        exclude: claimNext.exclude,
+      };
+    const answer = await this.fenced<CompleteAnswer>(attempt, "complete", args);
+    return claimNext
+      ? answer
+      : { runId: answer.runId, status: answer.status, retrying: answer.retrying, duplicate: answer.duplicate };
+  }
+}
+
+/** A ConvexCaller over the official client (`new ConvexHttpClient(url)` from "convex/browser"). */
+export async function convexCaller(url: string): Promise<ConvexCaller> {
+  let modules: [typeof import("convex/browser"), typeof import("convex/server")];
+  try {
+    modules = await Promise.all([import("convex/browser"), import("convex/server")]);
+  } catch (error) {
+    throw new UsageError(`--convex needs the "convex" package next to codex-flows: ${(error as Error).message}`, {
+      hint: "npm install convex (a peer dependency of codex-flows)",
+    });
+  }
+  const [{ ConvexHttpClient }, { makeFunctionReference }] = modules;
+  const client = new ConvexHttpClient(url);
+  return {
+    mutation: (name, args) => client.mutation(makeFunctionReference<"mutation">(name), args),
+    query: (name, args) => client.query(makeFunctionReference<"query">(name), args),
+  };
+}
