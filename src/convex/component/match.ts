@@ -1,11 +1,7 @@
-// Matching an event to the synced steps inside the component: type first, then the payload schema (ajv).
-import Ajv from "ajv";
-import Ajv2020 from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
+// Matching an event to the synced steps inside the component: type first, then the payload schema.
+import { type OutputUnit, type SchemaDraft, Validator } from "@cfworker/json-schema";
 import type { Infer } from "convex/values";
-import { describeRejection } from "../../schema/rejection.js";
 import type { Doc } from "./_generated/dataModel.js";
-import { AJV_OPTIONS_PURE } from "./ajv-options.js";
 import type { skippedStep, syncedStep } from "./schema.js";
 
 type SyncedStep = Infer<typeof syncedStep>;
@@ -23,39 +19,60 @@ export interface EventPlan {
   skipped: Skipped[];
 }
 
-type Validate = ((payload: unknown) => boolean) & { errors?: unknown };
-
 /**
- * Validators compiled in this isolate, by schema text. Ajv compiles with `new Function`; a runtime
- * that refuses code generation from strings makes the step a non-match whose reason says so.
+ * Validators built in this isolate, by schema text. Not Ajv: Ajv compiles a schema into code with
+ * `new Function`, which the edge runtime Convex stands on refuses; this validator interprets the
+ * schema. test/convex-validators.test.ts checks that both give the same verdicts on the project's schemas.
  */
-const compiled = new Map<string, Validate>();
+const validators = new Map<string, Validator>();
 
-function validatorFor(text: string): Validate {
-  const known = compiled.get(text);
+function draftOf(schema: unknown): SchemaDraft {
+  const declared = String((schema as { $schema?: unknown } | null)?.$schema ?? "");
+  if (declared.includes("2020-12")) return "2020-12";
+  if (declared.includes("2019-09")) return "2019-09";
+  if (declared.includes("draft-04")) return "4";
+  return "7"; // Ajv's default draft, as in the local backend
+}
+
+export function payloadValidator(text: string): Validator {
+  const known = validators.get(text);
   if (known) return known;
   const schema = JSON.parse(text) as unknown;
-  const draft2020 = /draft\/2020-12/.test(String((schema as { $schema?: unknown })?.$schema ?? ""));
-  const AjvClass = (draft2020 ? Ajv2020 : Ajv) as unknown as typeof Ajv;
-  const ajv = new AjvClass(AJV_OPTIONS_PURE);
-  (addFormats as unknown as (ajv: unknown) => void)(ajv);
-  const validate = ajv.compile(schema as object) as Validate;
-  compiled.set(text, validate);
-  return validate;
+  const validator = new Validator(schema as never, draftOf(schema), false);
+  validators.set(text, validator);
+  return validator;
+}
+
+/** The errors nothing else explains: a `properties` error is dropped when its property's own is listed. */
+function leafErrors(errors: OutputUnit[]): OutputUnit[] {
+  const leaves = errors.filter(
+    (error) => !errors.some((other) => other.keywordLocation.startsWith(`${error.keywordLocation}/`)),
+  );
+  // "False boolean schema" only repeats an additionalProperties error in the validator's own words.
+  const plain = leaves.filter((error) => error.keyword !== "false");
+  return plain.length > 0 ? plain : leaves;
+}
+
+/** One line, like the local backend's: `payload invalid at /path: message; ... (N more)`. */
+export function rejectionReason(errors: OutputUnit[]): string {
+  const leaves = leafErrors(errors);
+  const shown = leaves.slice(0, 3).map((error) => `${error.instanceLocation.replace(/^#/, "") || "/"}: ${error.error}`);
+  const more = leaves.length > 3 ? ` (${leaves.length - 3} more)` : "";
+  return `payload invalid at ${shown.join("; ")}${more}`;
 }
 
 function verdict(step: SyncedStep, type: string, payload: unknown): string | undefined {
   if (step.triggerType !== type) return `type differs: event is "${type}", step wants "${step.triggerType}"`;
   if (step.schema === undefined) return undefined;
-  let validate: Validate;
+  let validator: Validator;
   try {
-    validate = validatorFor(step.schema);
+    validator = payloadValidator(step.schema);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return `schema error: ${message}`;
   }
-  if (validate(payload)) return undefined;
-  return describeRejection(validate as never, payload).reason;
+  const result = validator.validate(payload);
+  return result.valid ? undefined : rejectionReason(result.errors);
 }
 
 /** One queued run per step whose trigger matches; every other step with the reason it did not. */
