@@ -33,8 +33,9 @@ export default defineConfig([
     ...shared,
     // The Convex component, one file per module under dist/convex/component/ (codex-flows/convex.config.js):
     // the Convex CLI bundles a component from its folder, each module's exported functions by file name.
-    // Each file carries the helpers it needs (no shared chunks outside the folder); convex and ajv stay
-    // imports, resolved from the app's node_modules when Convex bundles it.
+    // Each file carries the helpers it needs (no shared chunks outside the folder); convex, the runtime
+    // helpers of the precompiled contract validators (ajv) and @cfworker/json-schema stay imports,
+    // resolved from the app's node_modules when Convex bundles it.
     entry: Object.fromEntries(
       [
         "convex.config",
@@ -51,7 +52,7 @@ export default defineConfig([
     ),
     platform: "neutral",
     format: ["esm"],
-    external: ["convex", "ajv", "ajv-formats"],
+    external: ["convex", "ajv", "ajv-formats", "@cfworker/json-schema"],
     splitting: false,
     dts: { entry: { "convex/component/convex.config": "src/convex/component/convex.config.ts" } },
   },
