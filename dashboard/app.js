@@ -11,7 +11,12 @@ import { html } from "./ui.js";
 function currentRoute() {
   const parts = location.hash.replace(/^#\/?/, "").split("/");
   const [page, ...rest] = parts;
-  const id = rest.length > 0 ? decodeURIComponent(rest.join("/")) : undefined;
+  let id;
+  try {
+    id = rest.length > 0 ? decodeURIComponent(rest.join("/")) : undefined;
+  } catch {
+    return { page: "events" }; // a malformed link: the start page rather than a blank one
+  }
   if (page === "runs") return id === undefined ? { page: "runs" } : { page: "run", id };
   if (page === "events" && id !== undefined) return { page: "event", id };
   return { page: "events" };

@@ -75,7 +75,9 @@ describe("fireEvent", () => {
     );
     expect(answer.runIds).toEqual([]);
     const reasons = Object.fromEntries(answer.skipped.map((skip) => [`${skip.flow}/${skip.step}`, skip.reason]));
-    expect(reasons["echo/say"]).toBe('payload invalid at /message: Instance type "number" is invalid. Expected "string".');
+    expect(reasons["echo/say"]).toBe(
+      'payload invalid at /message: Instance type "number" is invalid. Expected "string".',
+    );
     expect(reasons["echo/shout"]).toBe(
       'payload invalid at /message: Instance type "number" is invalid. Expected "string".',
     );
@@ -289,5 +291,25 @@ describe("refused calls", () => {
     const late = transport.appendOutput(ref, [{ index: 0, stream: "stdout", text: "x", at: 1e300 }]);
     await expect(late).rejects.toThrow(/"chunks\[0\]\.at" must be a time in milliseconds/);
     expect(await app.query("getRun", { runId: claimed.runId })).toMatchObject({ status: "running", output: [] });
+  });
+
+  test("a FLOW_RESULT with keys Convex cannot store ($-keys, non-ASCII) is refused before it is sent, not resent forever", async () => {
+    const { t, app } = await open();
+    await app.mutation("fireEvent", { event: event("keys", "demo.blocked") });
+    const claimed = await claim(app);
+    const ref = { attemptId: claimed.attemptId, leaseToken: claimed.leaseToken };
+    const transport = new ConvexLeaseProtocol({ caller: testCaller(t), secret: SERVICE_SECRET });
+    for (const artifacts of [{ $schema: "x" }, { "résumé.pdf": 1 }]) {
+      const sent = transport.complete(ref, {
+        status: "completed",
+        result: { status: "completed", artifacts },
+        error: null,
+      });
+      await expect(sent).rejects.toBeInstanceOf(CallRefusedError);
+      await expect(sent).rejects.toThrow(/Convex cannot store it/);
+    }
+    // What the worker sends next, without the FLOW_RESULT, goes through.
+    const answer = await transport.complete(ref, { status: "failed", result: null, error: "refused" });
+    expect(answer).toMatchObject({ runId: claimed.runId, duplicate: false });
   });
 });

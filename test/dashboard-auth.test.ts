@@ -166,6 +166,9 @@ describe("dashboard without a secret", () => {
     }
     // The vendor files are the installed ES modules (htm's CommonJS entry would not load in a browser).
     expect(await (await fetch(`${backend.url}/assets/vendor/htm.mjs`)).text()).toMatch(/export\s*\{|export default/);
+    // Names an object has by inheritance are no files: 404, not a crash.
+    for (const name of ["constructor", "__proto__", "toString"])
+      expect((await fetch(`${backend.url}/assets/vendor/${name}`)).status).toBe(404);
     for (const path of [
       "/assets/index.html",
       "/assets/nope.js",

@@ -360,8 +360,10 @@ export class BackendService {
     });
     // Streams see the runs' last state (interrupted ones included) while the store is still open, then end.
     this.feed.close();
+    // Before the store closes: from db.close() to the end of close() nothing may wait, or a remote
+    // worker's call would reach a closed database before the HTTP front marks it closed.
+    await this.stopSpawnHelper();
     this.db.close();
     this.lock.release();
-    await this.stopSpawnHelper();
   }
 }

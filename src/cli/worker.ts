@@ -96,9 +96,13 @@ export async function workerCommand(
   );
 
   const stopSpawnHelper = startSpawnHelper(config.cwd, log);
-  await loop.start();
-  await loop.idle();
-  await stopSpawnHelper();
+  try {
+    await loop.start();
+    await loop.idle();
+  } finally {
+    // Its pipes would otherwise keep the process alive after an error.
+    await stopSpawnHelper();
+  }
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.off(signal, onSignal);
   log("stopped");
   // A stop asked for by a signal is the normal end of a service's life: exit 0, as `backend serve` does.

@@ -109,6 +109,8 @@ export async function followRunOutput(
       if (options.signal?.aborted) throw error;
       const stopping = error instanceof BackendHttpError && error.status === 503;
       if (error instanceof BackendHttpError && !stopping) throw error;
+      // A service in its grace period answers, if only to say so: a long grace is not an outage.
+      if (stopping) lastContact = Date.now();
       if (!(error instanceof BackendError) && !isStreamError(error)) throw error;
     }
     // The stream ended without `end`: the service stopped (or the link died). Try again shortly.
@@ -125,10 +127,21 @@ export async function followRunOutput(
   }
 }
 
+/** Socket errors that mean the link dropped, not a mistake here (which must not be retried quietly). */
+const LINK_ERRORS = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ECONNABORTED",
+]);
+
 /** A socket closed or timed out mid-stream (undici's errors, or a reset). */
 function isStreamError(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
-  return typeof code === "string" && (code.startsWith("UND_ERR") || code.startsWith("E"));
+  return typeof code === "string" && (code.startsWith("UND_ERR") || LINK_ERRORS.has(code));
 }
 
 /** Every stored chunk, page by page (the JSON form), and the run's status. */

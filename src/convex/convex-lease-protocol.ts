@@ -134,10 +134,26 @@ export class ConvexLeaseProtocol implements LeaseProtocol {
         capabilities: claimNext.capabilities,
         exclude: claimNext.exclude,
       };
+    await refuseWhatConvexCannotStore(args);
     const answer = await this.fenced<CompleteAnswer>(attempt, "complete", args);
     return claimNext
       ? answer
       : { runId: answer.runId, status: answer.status, retrying: answer.retrying, duplicate: answer.duplicate };
+  }
+}
+
+/**
+ * Convex refuses some object keys (a leading `$`, non-ASCII, over 1024 characters), and its client
+ * says so with a plain Error, which the worker would resend forever while the lease ran out. As a
+ * refused call it is sent again without the output, then without the FLOW_RESULT (the run fails,
+ * saying why), as with any control plane that refuses a completion.
+ */
+async function refuseWhatConvexCannotStore(args: Record<string, unknown>): Promise<void> {
+  const { convexToJson } = await import("convex/values");
+  try {
+    convexToJson(args as never);
+  } catch (error) {
+    throw new CallRefusedError(`Convex cannot store it: ${(error as Error).message}`);
   }
 }
 

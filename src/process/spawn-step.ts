@@ -47,8 +47,9 @@ export function spawnStep(
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv },
 ): StepChild {
-  // A helper that died (its steps were stopped, see newSpawner) is replaced for the next step.
-  if (spawner && !spawner.usable && spawnerBun) spawner = newSpawner(spawnerBun);
+  // A helper that died (its steps were stopped, see newSpawner) is replaced for the next step; one
+  // that never answered cannot run here, so steps are spawned directly from then on.
+  if (spawner && !spawner.usable) spawner = spawner.answered && spawnerBun ? newSpawner(spawnerBun) : undefined;
   const helper = spawner;
   if (!helper?.usable) return spawnGroup(command, args, { ...options, stdio: ["pipe", "pipe", "pipe"] });
   const tag = randomUUID();

@@ -19,5 +19,10 @@ export function startSpawnHelper(projectDir: string, log: (line: string) => void
     log(`steps are spawned directly (no Bun for the spawn helper: ${describeError(error)})`);
     return async () => {};
   }
-  return stopSpawnHelper;
+  // Once only: a second close of the same service must not end a helper another service still uses.
+  let stopped: Promise<void> | undefined;
+  return () => {
+    stopped ??= stopSpawnHelper();
+    return stopped;
+  };
 }

@@ -87,7 +87,9 @@ export class DashboardAssets {
 
   private read(name: string): Asset | undefined {
     if (name.startsWith("vendor/")) {
-      const vendor = VENDOR[name.slice("vendor/".length)];
+      const key = name.slice("vendor/".length);
+      // Own keys only: `constructor` or `__proto__` must be a 404, not a crash.
+      const vendor = Object.hasOwn(VENDOR, key) ? VENDOR[key as keyof typeof VENDOR] : undefined;
       if (!vendor) return undefined;
       const file = vendor.file(this.require.resolve(vendor.specifier));
       return asset(readFileSync(file), name);

@@ -82,6 +82,8 @@ export class RemoteChild extends EventEmitter {
 
   /** The helper died under it: the step's output pipes went with it, so its output ends here, saying why. */
   lost(why: string): void {
+    // A kill waiting for the pid must not wait forever for a helper that will never answer.
+    this.markStarted(this.pid);
     if (!this.stderr.writableEnded) this.stderr.write(`[codex-flows: ${why}; the step was stopped]\n`);
     this.eof("stdout");
     this.eof("stderr");

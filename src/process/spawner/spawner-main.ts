@@ -10,6 +10,8 @@ import { type FromSpawner, lineReader, type ToSpawner } from "./messages.js";
 interface Entry {
   process: BunSubprocess;
   adopted: boolean;
+  /** Exit and the two outputs still to come. */
+  pending: number;
   readers: ReadableStreamDefaultReader<Uint8Array>[];
 }
 
@@ -21,9 +23,13 @@ function quietly(result: number | Promise<number>): void {
   if (result instanceof Promise) result.catch(() => {});
 }
 
-function send(message: FromSpawner): void {
-  quietly(out.write(`${JSON.stringify(message)}\n`));
-  quietly(out.flush());
+/** Resolves once the line is on its way; a pending one means the service reads slower than steps write. */
+function send(message: FromSpawner): Promise<unknown> | undefined {
+  const written = out.write(`${JSON.stringify(message)}\n`);
+  const flushed = out.flush();
+  quietly(written);
+  quietly(flushed);
+  return flushed instanceof Promise ? flushed.catch(() => {}) : undefined;
 }
 
 async function forward(id: number, stream: "stdout" | "stderr", reader: ReadableStreamDefaultReader<Uint8Array>) {
@@ -34,7 +40,9 @@ async function forward(id: number, stream: "stdout" | "stderr", reader: Readable
       if (done) break;
       // Decoded as a stream: a character split across two reads arrives whole.
       const text = decoder.decode(value, { stream: true });
-      if (text.length > 0) send({ op: "out", id, stream, text });
+      // Waiting for the line to go out before reading more keeps the pipe's flow control: a step
+      // that floods its output is slowed down, as with a direct spawn, instead of growing this buffer.
+      if (text.length > 0) await send({ op: "out", id, stream, text });
     }
     const rest = decoder.decode();
     if (rest.length > 0) send({ op: "out", id, stream, text: rest });
@@ -42,6 +50,12 @@ async function forward(id: number, stream: "stdout" | "stderr", reader: Readable
     // Canceled (the service dropped the output) or the pipe broke: the output ends here either way.
   }
   send({ op: "eof", id, stream });
+}
+
+/** A child is forgotten once it has exited and both its outputs are done: a "drop" can still reach it. */
+function settle(id: number, entry: Entry): void {
+  entry.pending -= 1;
+  if (entry.pending === 0) children.delete(id);
 }
 
 function start(message: Extract<ToSpawner, { op: "spawn" }>): void {
@@ -62,13 +76,14 @@ function start(message: Extract<ToSpawner, { op: "spawn" }>): void {
     return;
   }
   const readers = [child.stdout.getReader(), child.stderr.getReader()];
-  children.set(id, { process: child, adopted: false, readers });
+  const entry: Entry = { process: child, adopted: false, pending: 3, readers };
+  children.set(id, entry);
   send({ op: "spawned", id, pid: child.pid });
-  void forward(id, "stdout", readers[0] as ReadableStreamDefaultReader<Uint8Array>);
-  void forward(id, "stderr", readers[1] as ReadableStreamDefaultReader<Uint8Array>);
+  void forward(id, "stdout", readers[0] as ReadableStreamDefaultReader<Uint8Array>).then(() => settle(id, entry));
+  void forward(id, "stderr", readers[1] as ReadableStreamDefaultReader<Uint8Array>).then(() => settle(id, entry));
   void child.exited.then(() => {
     send({ op: "exit", id, code: child.signalCode ? null : child.exitCode, signal: child.signalCode });
-    children.delete(id);
+    settle(id, entry);
   });
 }
 

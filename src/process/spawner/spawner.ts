@@ -26,6 +26,7 @@ export class Spawner {
   private readonly children = new Map<number, RemoteChild>();
   private nextId = 1;
   private gone = false;
+  private heard = false;
   readonly exited: Promise<void>;
 
   /**
@@ -84,7 +85,13 @@ export class Spawner {
     if (!this.gone) this.process.stdin?.write(`${JSON.stringify(message)}\n`);
   }
 
+  /** Whether the helper ever answered: one that died before that cannot start, and is not started again. */
+  get answered(): boolean {
+    return this.heard;
+  }
+
   private route(message: FromSpawner): void {
+    this.heard = true;
     const child = this.children.get(message.id);
     if (!child) return;
     switch (message.op) {

@@ -43,12 +43,11 @@ export interface SqliteLeaseProtocolOptions {
 }
 
 /**
- * Longest a waiting claim sleeps before it looks again, whatever else happens. A safety net for a
- * wake-up that was missed: under load, about one test run in thirty saw a retried run left queued past
- * its backoff while the pool waited (the cause was not found). One indexed query a second is cheap;
- * a retry waiting the old 60 s was not.
+ * Longest a waiting claim sleeps before it looks again, whatever else happens: a safety net for a
+ * missed wake-up (one was: a retry's backoff ending between two clock readings, see claim()). One
+ * indexed query every few seconds while idle is cheap.
  */
-const MAX_IDLE_MS = 1_000;
+const MAX_IDLE_MS = 5_000;
 
 export class SqliteLeaseProtocol implements LeaseProtocol {
   private readonly waiters = new Set<() => void>();
@@ -67,14 +66,14 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
     this.notifyWork();
   }
 
-  private claimNow(request: ClaimRequest): Claim | null {
+  private claimNow(request: ClaimRequest, now = Date.now()): Claim | null {
     if (this.closed) return null;
     const { db, leaseMs, catalog } = this.options;
     const stored = withSynchronous(db, "NORMAL", () =>
       claimRun(db, {
         workerId: request.workerId,
         leaseMs,
-        now: Date.now(),
+        now,
         capabilities: request.capabilities,
         exclude: request.exclude,
       }),
@@ -89,16 +88,19 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
   async claim(request: ClaimRequest, signal?: AbortSignal): Promise<Claim | null> {
     const deadline = Date.now() + Math.max(0, request.waitMs ?? 0);
     while (true) {
-      const claim = this.claimNow(request);
-      if (claim || this.closed || Date.now() >= deadline || signal?.aborted) return claim;
-      await this.waitForWork(deadline, request.exclude ?? [], signal);
+      // One clock reading for the claim and for the next wake-up: with two, a run that became ready
+      // between them (a retry's backoff ending just then) was neither claimed nor waited for.
+      const now = Date.now();
+      const claim = this.claimNow(request, now);
+      if (claim || this.closed || now >= deadline || signal?.aborted) return claim;
+      await this.waitForWork(now, deadline, request.exclude ?? [], signal);
     }
   }
 
   /** Sleeps until work may be ready: a wake-up, a retry's backoff ending, the deadline or an abort. */
-  private waitForWork(deadline: number, exclude: readonly string[], signal?: AbortSignal): Promise<void> {
-    const nextAt = nextQueuedAt(this.options.db, Date.now(), exclude);
-    const until = Math.min(deadline, nextAt ?? Number.POSITIVE_INFINITY, Date.now() + MAX_IDLE_MS);
+  private waitForWork(now: number, deadline: number, exclude: readonly string[], signal?: AbortSignal): Promise<void> {
+    const nextAt = nextQueuedAt(this.options.db, now, exclude);
+    const until = Math.min(deadline, nextAt ?? Number.POSITIVE_INFINITY, now + MAX_IDLE_MS);
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
