@@ -43,4 +43,19 @@ describe("link state", () => {
     state.ok("claim");
     expect(lines).toEqual([expect.stringMatching(/is stopping/), "backend answers again"]);
   });
+
+  test("a call sent before the last change does not flip the state back when its answer comes late", async () => {
+    const { state, lines } = link();
+    const before = Date.now() - 1_000;
+    state.failed(refused);
+    // A heartbeat sent before the outage was seen, answered from the closing server's last moments.
+    state.ok("attempt", before);
+    state.failed(refused, before);
+    expect(lines).toEqual([expect.stringMatching(/not answering/)]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    state.ok("attempt");
+    // And a failure of a call sent before the recovery does not end it.
+    state.failed(refused, before);
+    expect(lines).toEqual([expect.stringMatching(/not answering/), "backend answers again"]);
+  });
 });

@@ -38,7 +38,8 @@ export class OutputBatcher {
     /** Called once when the control plane refuses the token: the step must stop. */
     private readonly onLeaseLost: () => void,
     /** Called for a failed send (the batch is kept and resent); and with undefined once one succeeds. */
-    private readonly onSendFailure: (error: unknown) => void,
+    /** Each send's outcome (undefined: it went through), with when it was sent. */
+    private readonly onSendFailure: (error: unknown, sentAt: number) => void,
   ) {}
 
   push(stream: string, text: string): void {
@@ -89,10 +90,11 @@ export class OutputBatcher {
         batch.push(chunk);
         bytes += size;
       }
+      const sentAt = Date.now();
       try {
         await this.protocol.appendOutput(this.attempt, batch);
         this.pending.splice(0, batch.length);
-        this.onSendFailure(undefined);
+        this.onSendFailure(undefined, sentAt);
         delay = 100;
       } catch (error) {
         if (error instanceof LeaseLostError) {
@@ -107,7 +109,7 @@ export class OutputBatcher {
           this.pending.splice(0, batch.length, ...this.refusedNotice(batch, error.message));
           continue;
         }
-        this.onSendFailure(error);
+        this.onSendFailure(error, sentAt);
         // Kept, with their indexes: the resend is stored once even if this one arrived after all.
         if (!retry || shouldGiveUp()) return;
         await sleep(delay);

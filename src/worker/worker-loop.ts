@@ -120,6 +120,7 @@ export class WorkerLoop {
       // stopped must not come back to it as a second live step of the same run.
       const exclude = [...this.active.values()].map((active) => active.claim.runId);
       this.pendingClaim = { controller: pending, exclude: new Set(exclude) };
+      const sentAt = Date.now();
       try {
         claim = await protocol.claim(
           {
@@ -130,12 +131,12 @@ export class WorkerLoop {
           },
           AbortSignal.any([this.claimAbort.signal, pending.signal]),
         );
-        this.link.ok("claim");
+        this.link.ok("claim", sentAt);
         delay = RETRY_FIRST_MS;
       } catch (error) {
         if (this.stopping) break;
         if (pending.signal.aborted) continue;
-        this.link.failed(error);
+        this.link.failed(error, sentAt);
         if (this.options.once) {
           this.claimFailed = true;
           break;
@@ -197,7 +198,7 @@ export class WorkerLoop {
       protocol,
       ref,
       () => this.halt(active, "lease-lost"),
-      (error) => (error === undefined ? this.link.ok("attempt") : this.link.failed(error)),
+      (error, sentAt) => (error === undefined ? this.link.ok("attempt", sentAt) : this.link.failed(error, sentAt)),
     );
     // Every lease/3 a heartbeat; a failed one is sent again at the next tick, and the watchdog in
     // heartbeat() looks at the lease on every tick, in flight or not.
@@ -260,14 +261,14 @@ export class WorkerLoop {
     try {
       const answer = await this.options.protocol.heartbeat(active.ref);
       active.leaseUntil = sentAt + active.claim.leaseMs;
-      this.link.ok("attempt");
+      this.link.ok("attempt", sentAt);
       if (answer.cancelRequested) this.halt(active, "cancel");
     } catch (error) {
       if (error instanceof LeaseLostError) {
         this.halt(active, "lease-lost");
         return;
       }
-      this.link.failed(error);
+      this.link.failed(error, sentAt);
     } finally {
       active.beating = false;
     }
@@ -293,9 +294,10 @@ export class WorkerLoop {
     let delay = RETRY_FIRST_MS;
     let sending = { outcome, extras };
     while (true) {
+      const sentAt = Date.now();
       try {
         const answer = await this.options.protocol.complete(active.ref, sending.outcome, sending.extras);
-        this.link.ok("attempt");
+        this.link.ok("attempt", sentAt);
         return answer;
       } catch (error) {
         if (error instanceof CallRefusedError) {
@@ -323,7 +325,7 @@ export class WorkerLoop {
           );
           return undefined;
         }
-        this.link.failed(error);
+        this.link.failed(error, sentAt);
         // Stopping, and the lease is over: the control plane interrupts the run itself; do not hold the exit.
         if (this.stopping && Date.now() > active.leaseUntil) return undefined;
         await sleep(delay);
