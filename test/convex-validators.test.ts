@@ -3,11 +3,14 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { EdgeVM } from "@edge-runtime/vm";
-import { buildSync } from "esbuild";
-import { expect, test } from "vitest";
+import { build, stop } from "esbuild";
+import { afterAll, expect, test } from "vitest";
 import { payloadValidator as componentValidator } from "../src/convex/component/match.js";
 import { payloadValidator as localValidator } from "../src/schema/payload-schema.js";
 import { ROOT } from "./helpers.js";
+
+// esbuild keeps a service process between builds.
+afterAll(() => stop());
 
 type Json = unknown;
 type Schema = Record<string, Json>;
@@ -108,9 +111,8 @@ test("Ajv (local backend) and @cfworker/json-schema (Convex component) give the 
   expect(rejected).toBeGreaterThan(100);
 });
 
-test("the component's validator runs in the edge runtime, which refuses the code generation Ajv needs", () => {
-  // Synchronous: no esbuild service process is left for the test file to stop.
-  const bundled = buildSync({
+test("the component's validator runs in the edge runtime, which refuses the code generation Ajv needs", async () => {
+  const bundled = await build({
     entryPoints: [join(ROOT, "src", "convex", "component", "match.ts")],
     bundle: true,
     write: false,
