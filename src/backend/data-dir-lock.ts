@@ -1,5 +1,5 @@
 // One service per data dir: a SQLite write lock on <data-dir>/service.lock, held for the service's life.
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BackendError } from "../core/errors.js";
 import { type Database, openDatabase } from "../store/sqlite.js";
@@ -16,6 +16,11 @@ interface Holder {
 
 export interface DataDirLock {
   release(): void;
+  /**
+   * Whether the previous holder ended without releasing the lock (killed, crashed, power loss): its
+   * pid file was still there. Only then can half-written files of its be lying around.
+   */
+  readonly predecessorDied: boolean;
 }
 
 function readHolder(path: string): Holder | undefined {
@@ -57,11 +62,14 @@ export async function lockDataDir(dataDir: string, workerId: string): Promise<Da
       { where: dataDir, hint: "stop it first, or give this one its own --data-dir" },
     );
   }
+  // Every holder removes the file on release, so one found here belongs to a holder that never did.
+  const predecessorDied = existsSync(pidPath);
   const holder: Holder = { pid: process.pid, workerId, startedAt: new Date().toISOString() };
   const temp = `${pidPath}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify(holder)}\n`);
   renameSync(temp, pidPath);
   return {
+    predecessorDied,
     release: () => {
       if (readHolder(pidPath)?.workerId === workerId) rmSync(pidPath, { force: true });
       db.close();

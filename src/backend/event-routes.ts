@@ -2,11 +2,11 @@
 import { EventError } from "../core/errors.js";
 import { normalizeEvent } from "../engine/event.js";
 import { findRun } from "../store/get-run.js";
-import { findEvent, listEvents } from "../store/list-events.js";
+import { findEvent, listEventsPage } from "../store/list-events.js";
 import { runsOfEvent } from "../store/list-runs.js";
 import { eventIdProblem } from "../wire/event-id.js";
 import { HttpError, parseJsonBody } from "./http-io.js";
-import { limitParam, type RouteHandler, textParam } from "./route-types.js";
+import { cursorParam, limitParam, type RouteHandler, textParam } from "./route-types.js";
 
 /** The checks a sender most often gets wrong, answered with the field's name before full validation. */
 function checkRequiredFields(value: unknown): void {
@@ -57,13 +57,12 @@ export const postEvent: RouteHandler = async ({ service, body }) => {
 
 export const getEvents: RouteHandler = ({ service, query }) => ({
   status: 200,
-  body: {
-    events: listEvents(service.db, {
-      limit: limitParam(query),
-      type: textParam(query, "type"),
-      parentEventId: textParam(query, "parent"),
-    }),
-  },
+  body: listEventsPage(service.db, {
+    limit: limitParam(query),
+    type: textParam(query, "type"),
+    parentEventId: textParam(query, "parent"),
+    before: cursorParam(query),
+  }),
 });
 
 function notFoundEvent(id: string): HttpError {

@@ -1,5 +1,6 @@
 // What every route handler gets and gives back, and the query-string checks they share.
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+import { decodeCursor } from "../store/page-cursor.js";
 import { HttpError } from "./http-io.js";
 import type { BackendService } from "./service.js";
 
@@ -56,4 +57,18 @@ export function choiceParam<T extends string>(
 export function textParam(query: URLSearchParams, name: string): string | undefined {
   const value = query.get(name);
   return value === null || value === "" ? undefined : value;
+}
+
+/** `?cursor=` as the seq it holds (undefined for the first page); a cursor this service did not give out is a 400. */
+export function cursorParam(query: URLSearchParams): number | undefined {
+  const value = query.get("cursor");
+  if (value === null || value === "") return undefined;
+  const seq = decodeCursor(value);
+  if (seq === undefined) {
+    throw new HttpError(400, `query parameter "cursor" is not a cursor this service gave out, got "${value}"`, {
+      field: "cursor",
+      hint: 'pass the "next" value of the previous page unchanged, or leave "cursor" out for the first page',
+    });
+  }
+  return seq;
 }

@@ -3,25 +3,26 @@
 import { FLOW_STATUSES } from "../core/types.js";
 import { getRun } from "../store/get-run.js";
 import { latestWorkers } from "../store/latest-workers.js";
-import { listRuns } from "../store/list-runs.js";
+import { listRunsPage } from "../store/list-runs.js";
 import { RUN_STATUSES } from "../wire/records.js";
 import { HttpError } from "./http-io.js";
-import { choiceParam, limitParam, type RouteHandler, textParam } from "./route-types.js";
+import { choiceParam, cursorParam, limitParam, type RouteHandler, textParam } from "./route-types.js";
 
 export const getRuns: RouteHandler = ({ service, query }) => {
-  const runs = listRuns(service.db, {
+  const { runs, next } = listRunsPage(service.db, {
     limit: limitParam(query),
     eventId: textParam(query, "eventId"),
     flow: textParam(query, "flow"),
     status: choiceParam(query, "status", RUN_STATUSES),
     resultStatus: choiceParam(query, "result", FLOW_STATUSES),
+    before: cursorParam(query),
   });
   // The list shows who ran each run; the attempts themselves are in GET /runs/<id>.
   const workers = latestWorkers(
     service.db,
     runs.map((run) => run.id),
   );
-  return { status: 200, body: { runs: runs.map((run) => ({ ...run, workerId: workers.get(run.id) ?? null })) } };
+  return { status: 200, body: { runs: runs.map((run) => ({ ...run, workerId: workers.get(run.id) ?? null })), next } };
 };
 
 function notFoundRun(id: string): HttpError {

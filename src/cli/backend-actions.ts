@@ -21,6 +21,7 @@ export interface BackendFlags extends ServeFlags {
   status?: string;
   result?: string;
   out?: string;
+  olderThan?: unknown;
   flow?: string;
   step?: string;
   resultFile?: string;
@@ -114,6 +115,24 @@ export async function backendAction(action: string, args: string[], flags: Backe
     const report = await backupDataDir(resolveLocation({ cwd: flags.cwd, dataDir: flags.dataDir }).dataDir, flags.out);
     if (flags.json) print(report);
     else console.log(`backed up ${report.events} event(s) and the database to ${report.out}`);
+    return EXIT_OK;
+  }
+  if (action === "prune") {
+    if (flags.olderThan === undefined) {
+      throw new UsageError("backend prune needs --older-than DURATION", {
+        hint: "e.g. codex-flows backend prune --older-than 30d (units: s, m, h, d, w)",
+      });
+    }
+    const [{ parseDuration }, { pruneLines }] = await Promise.all([
+      import("./duration.js"),
+      import("./prune-lines.js"),
+    ]);
+    const olderThan = parseDuration(flags.olderThan, "--older-than");
+    const { pruneDataDir } = await import("../backend/prune-data-dir.js");
+    const dataDir = resolveLocation({ cwd: flags.cwd, dataDir: flags.dataDir }).dataDir;
+    const report = await pruneDataDir(dataDir, olderThan);
+    if (flags.json) print(report);
+    else for (const line of pruneLines(report, String(flags.olderThan))) console.log(line);
     return EXIT_OK;
   }
 

@@ -31,6 +31,7 @@ const ACTION_FLAGS: Record<string, string[]> = {
   "cancel-run": CLIENT,
   open: [...CLIENT, "print"],
   backup: ["dataDir", "out", "json"],
+  prune: ["dataDir", "olderThan", "json"],
   "exec-step": ["flow", "step", "event", "resultFile"],
 };
 
@@ -44,6 +45,7 @@ const TEXT_FLAGS = [
   "status",
   "result",
   "out",
+  "olderThan",
   "dataDir",
   "host",
   "executor",
@@ -85,7 +87,7 @@ export function registerBackend(cli: CAC): void {
   cli
     .command(
       "backend <action> [...args]",
-      "The durable local backend: serve | dispatch | list-events | show-event | list-runs | show-run | logs | replay-event | cancel-run | open | backup",
+      "The durable local backend: serve | dispatch | list-events | show-event | list-runs | show-run | logs | replay-event | cancel-run | open | backup | prune",
     )
     .usage(
       [
@@ -99,6 +101,7 @@ export function registerBackend(cli: CAC): void {
         "  logs <run-id> [--follow|-f]",
         "  open [--print]                         a login link to the dashboard (opened in the browser where possible)",
         "  backup --out DIR [--data-dir]",
+        "  prune --older-than 30d [--data-dir]   delete older events with their runs and files (service stopped)",
         "",
         "The client actions find the service with --url or CODEX_FLOW_BACKEND_URL and sign with --secret or CODEX_FLOW_BACKEND_SECRET.",
       ].join("\n"),
@@ -131,6 +134,7 @@ export function registerBackend(cli: CAC): void {
     .option("--status <status>", "list-runs: queued, running, completed, failed or canceled")
     .option("--result <status>", "list-runs: the step's FLOW_RESULT status (blocked, needs_intervention, ...)")
     .option("--out <dir>", "backup: a new folder to write the backup to")
+    .option("--older-than <duration>", "prune: delete events accepted longer ago than this (30d, 12h, 90m; s m h d w)")
     .option("--print", "open: only print the dashboard link, do not start a browser")
     .option("--flow <name>", "(internal, exec-step)")
     .option("--step <name>", "(internal, exec-step)")

@@ -132,6 +132,13 @@ export const MIGRATIONS: readonly string[] = [
       FROM output_chunks WHERE idx IS NULL) AS numbered
     WHERE output_chunks.id = numbered.id;
   `,
+  // 6: listing runs by process status or flow, newest first, as one range read at any size (2,000,000
+  // runs: `GET /runs?status=failed` sorted every failed run through runs_queue's (status, available_at)
+  // before; now a page costs about a millisecond, bench P6).
+  `
+  CREATE INDEX IF NOT EXISTS runs_status ON runs (status, seq);
+  CREATE INDEX IF NOT EXISTS runs_flow ON runs (flow, seq);
+  `,
 ];
 
 /** Applies the migrations this database has not seen yet, each in its own transaction. */
