@@ -87,6 +87,26 @@ describe("backend data dir", () => {
     expect(second.stderr()).toMatch(/removed 2 temp file\(s\) of interrupted event writes/);
   });
 
+  test("after a clean stop the events folder is not read at start: no writer can have left a temp file", async () => {
+    const first = await startBackend();
+    expect((await api(first.url, "POST", "/events", { id: "clean", type: "nothing.listens" })).status).toBe(202);
+    const events = join(first.dataDir, "events");
+    await eventually(() => readdirSync(events).some((name) => name.endsWith(".json")), 10_000, "the event file");
+    expect(await first.stop("SIGTERM")).toBe(0);
+    // Planted after the stop: a start that read the folder would remove it, as after a kill -9 above.
+    const planted = "clean-0123456789abcdef.json.4242.7.tmp";
+    writeFileSync(join(events, planted), '{"id":');
+    const second = await startBackend({ project: first.project });
+    expect(readdirSync(events)).toContain(planted);
+    expect(second.stderr()).not.toMatch(/temp file/);
+    // A kill -9 of this one leaves its pid file, so the next start knows to look, and cleans up.
+    second.child.kill("SIGKILL");
+    await second.stop();
+    const third = await startBackend({ project: first.project });
+    expect(readdirSync(events)).not.toContain(planted);
+    expect(third.stderr()).toMatch(/removed 1 temp file\(s\) of interrupted event writes/);
+  });
+
   test("a data dir that cannot be written is named as such, not as ENOENT from mkdir", async () => {
     const project = copyFixture("backend-basic");
     let parent: string;
