@@ -40,3 +40,11 @@ export function reportExcess(id, name, excessMs, target, detail) {
 
 export const atMost = (limit) => ({ label: `<= ${limit}`, test: (value) => value <= limit });
 export const atLeast = (limit) => ({ label: `>= ${limit}`, test: (value) => value >= limit });
+
+/** One line for a figure with an absolute target: `ID name: 3.2 ms (target < 10 ms) ok  [baseline ...]`. */
+export function reportValue(id, name, value, unit, target, detail) {
+  const ok = target.test(value) ? "ok" : "MISSED";
+  console.log(`${id} ${name}: ${value.toFixed(1)} ${unit} (target ${target.label} ${unit}) ${ok}  [${detail}]`);
+}
+
+export const below = (limit) => ({ label: `< ${limit}`, test: (value) => value < limit });

@@ -5,6 +5,8 @@ export { type ConvexFlowManifest, type ConvexStepManifest, convexManifests } fro
 export { describeError, EventError, FlowConfigError, FlowError, RunnerError, UsageError } from "./core/errors.js";
 export * from "./core/types.js";
 export { type Discovery, discoverFlows, FLOW_SOURCES, findFlow } from "./engine/discover.js";
+// Discovery kept while no flow folder or flow.toml changed, and matching through it: what the backend does per event.
+export { FlowCatalog } from "./engine/flow-catalog.js";
 export {
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_DEPTH,

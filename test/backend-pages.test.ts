@@ -17,7 +17,11 @@ async function walk(url: string, path: string, key: string, between: (page: numb
   let cursor: string | null = null;
   for (let page = 0; page < 100; page++) {
     const joiner = path.includes("?") ? "&" : "?";
-    const answer = await api<Page>(url, "GET", cursor ? `${path}${joiner}cursor=${cursor}` : path);
+    const answer: { status: number; body: Page } = await api<Page>(
+      url,
+      "GET",
+      cursor ? `${path}${joiner}cursor=${cursor}` : path,
+    );
     expect(answer.status).toBe(200);
     seen.push(...(answer.body[key] ?? []).map((row) => row.id));
     cursor = answer.body.next;

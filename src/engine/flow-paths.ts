@@ -1,6 +1,6 @@
 // The paths a flow.toml names: inside the flow folder, also once symlinks are resolved, and really there.
-import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { DiscoveryProblem, FlowManifest } from "../core/types.js";
 
 /** Resolves a manifest path inside the flow folder; refuses absolute paths and `..` escapes. */
@@ -21,6 +21,21 @@ function contains(root: string, path: string): boolean {
  * the script or schema a flow runs is part of the folder that was reviewed and installed.
  */
 function escapesThroughSymlink(root: string, absolute: string): string | undefined {
+  // Without a symlink between the folder and the file, the file's real path is the folder's plus the
+  // same relative path, so it is inside: one lstat per component instead of two realpaths (about
+  // 13 lstats each here), which were half of discovering 1,000 flows (bench P6).
+  let path = root;
+  let linked = false;
+  for (const part of relative(root, absolute).split(sep)) {
+    path = join(path, part);
+    const stats = lstatSync(path, { throwIfNoEntry: false });
+    if (!stats) return undefined; // missing: reported as "does not exist"
+    if (stats.isSymbolicLink()) {
+      linked = true;
+      break;
+    }
+  }
+  if (!linked) return undefined;
   let real: string;
   try {
     real = realpathSync(absolute);
