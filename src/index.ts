@@ -5,8 +5,6 @@ export { type ConvexFlowManifest, type ConvexStepManifest, convexManifests } fro
 export { describeError, EventError, FlowConfigError, FlowError, RunnerError, UsageError } from "./core/errors.js";
 export * from "./core/types.js";
 export { type Discovery, discoverFlows, FLOW_SOURCES, findFlow } from "./engine/discover.js";
-// Discovery kept while no flow folder or flow.toml changed, and matching through it: what the backend does per event.
-export { FlowCatalog } from "./engine/flow-catalog.js";
 export {
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_DEPTH,
@@ -17,6 +15,8 @@ export {
 } from "./engine/engine.js";
 export { normalizeEvent, parseEvent, readEvent } from "./engine/event.js";
 export { EXIT_ATTENTION, EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from "./engine/exit-code.js";
+// Discovery kept while no flow folder or flow.toml changed, and matching through it: what the backend does per event.
+export { FlowCatalog } from "./engine/flow-catalog.js";
 export { DEFAULT_TIMEOUT_MS, loadFlow } from "./engine/manifest.js";
 export { type MatchResult, matchEvent, matchStep, type StepMatch } from "./engine/match.js";
 export { buildContext, type RunStepOptions, runStep } from "./engine/run-step.js";
