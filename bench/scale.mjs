@@ -58,7 +58,7 @@ async function benchFlows(dir, rounds) {
       plan: () => plan(catalogs.many, (FLOWS * 3) / EVENT_TYPES),
       planOne: () => plan(catalogs.one, 0),
     },
-    Math.min(rounds, 20),
+    Math.min(rounds, 10),
   );
   reportValue(
     "P6",
@@ -84,7 +84,7 @@ async function benchFlows(dir, rounds) {
   const list = (cwd) => runCli(["list", "--cwd", cwd], env);
   const cold = await interleave(
     { fire: () => fire(many), fireOne: () => fire(one), list: () => list(many), listOne: () => list(one) },
-    Math.min(rounds, 5),
+    Math.min(rounds, 3),
     1,
   );
   reportValue(
