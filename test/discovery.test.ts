@@ -247,6 +247,22 @@ describe("symlinks out of the flow folder (issue 13, item 12)", () => {
     ]);
   });
 
+  test("a folder on the way that is a symlink out of the flow folder is refused, with the schema's neighbours", () => {
+    const dir = writeFiles(tempDir(), {
+      "outside/p.schema.json": '{"$ref": "common.json#/definitions/n"}',
+      "outside/common.json": '{"definitions": {"n": {"type": "string"}}}',
+      "flows/x/flow.toml": manifest('schema = "schemas/p.schema.json"\n'),
+      "flows/x/s.ts": "",
+    });
+    symlinkSync(join(dir, "outside"), join(dir, "flows/x/schemas"));
+    const { flows, errors } = discoverFlows(dir);
+    expect(flows).toEqual([]);
+    expect(errors.map((error) => error.message)).toEqual([
+      `schema "schemas/p.schema.json" is a symlink to ${join(dir, "outside/p.schema.json")}, outside the flow folder`,
+      `schemas/common.json (next to the schema, so its $refs can load it) is a symlink to ${join(dir, "outside/common.json")}, outside the flow folder`,
+    ]);
+  });
+
   test("symlinks that stay inside the flow folder, and a flow folder that is itself a symlink, are fine", () => {
     const dir = writeFiles(tempDir(), {
       "real/x/exec/s.ts": "",
@@ -258,5 +274,26 @@ describe("symlinks out of the flow folder (issue 13, item 12)", () => {
     const { flows, errors } = discoverFlows(dir);
     expect(errors).toEqual([]);
     expect(flows.map((flow) => flow.name)).toEqual(["x"]);
+  });
+});
+
+describe("discovering again in one process", () => {
+  test("an edited flow.toml is read again, and what a caller does to a flow does not leak into the next discovery", () => {
+    const dir = writeFiles(tempDir(), {
+      "flows/x/flow.toml": `name = "x"\n[config]\nlevel = 1\n[[steps]]\nname = "a"\nrunner = "bun"\nscript = "s.ts"\n[steps.trigger]\ntype = "t"\n`,
+      "flows/x/s.ts": "",
+    });
+    const first = discoverFlows(dir).flows[0];
+    expect(first?.steps.map((step) => step.name)).toEqual(["a"]);
+    (first?.config as Record<string, unknown>).level = 99;
+    expect(discoverFlows(dir).flows[0]?.config).toEqual({ level: 1 });
+    writeFiles(dir, {
+      "flows/x/flow.toml": `name = "x"\n[[steps]]\nname = "b"\nrunner = "bun"\nscript = "s.ts"\n[steps.trigger]\ntype = "t"\n`,
+    });
+    const second = discoverFlows(dir).flows[0];
+    expect(second?.steps.map((step) => step.name)).toEqual(["b"]);
+    expect(second?.manifestHash).not.toBe(first?.manifestHash);
+    writeFiles(dir, { "flows/x/flow.toml": `name = "x"\nsteps = 3\n` });
+    expect(discoverFlows(dir).errors.map((error) => error.field)).toEqual(["steps"]);
   });
 });

@@ -15,43 +15,52 @@ function contains(root: string, path: string): boolean {
   return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
 }
 
+interface PathFacts {
+  /** Where a symlinked path really lives, when that is outside the flow folder. */
+  escapesTo?: string;
+  /** Whether a symlink sits between the folder and the path (the path itself included). */
+  linked: boolean;
+  isFile: boolean;
+}
+
 /**
- * Where a symlinked file really lives when that is outside the flow folder, else undefined. Real paths
- * on both sides: a flow folder may itself be a symlink (an installed flow), and what counts is that
- * the script or schema a flow runs is part of the folder that was reviewed and installed.
+ * Where `absolute` (inside `root`) really is. Real paths on both sides when a symlink is involved: a
+ * flow folder may itself be a symlink (an installed flow), and what counts is that the script or
+ * schema a flow runs is part of the folder that was reviewed and installed. Without a symlink
+ * between the folder and the file, its real path is the folder's plus the same relative path, so it
+ * is inside: one lstat per component, whose last one also says whether it is a file, instead of two
+ * realpaths (about 13 lstats each here) and a stat, which were half of discovering 1,000 flows (bench P6).
  */
-function escapesThroughSymlink(root: string, absolute: string): string | undefined {
-  // Without a symlink between the folder and the file, the file's real path is the folder's plus the
-  // same relative path, so it is inside: one lstat per component instead of two realpaths (about
-  // 13 lstats each here), which were half of discovering 1,000 flows (bench P6).
+function inspect(root: string, absolute: string): PathFacts {
   let path = root;
-  let linked = false;
+  let last: ReturnType<typeof lstatSync>;
   for (const part of relative(root, absolute).split(sep)) {
     path = join(path, part);
-    const stats = lstatSync(path, { throwIfNoEntry: false });
-    if (!stats) return undefined; // missing: reported as "does not exist"
-    if (stats.isSymbolicLink()) {
-      linked = true;
-      break;
-    }
+    last = lstatSync(path, { throwIfNoEntry: false });
+    if (!last) return { linked: false, isFile: false }; // missing: reported as "does not exist"
+    if (last.isSymbolicLink()) return linkedFacts(root, absolute);
   }
-  if (!linked) return undefined;
+  return { linked: false, isFile: last?.isFile() ?? false };
+}
+
+function linkedFacts(root: string, absolute: string): PathFacts {
   let real: string;
   try {
     real = realpathSync(absolute);
   } catch {
-    return undefined; // missing: reported as "does not exist"
+    return { linked: true, isFile: false }; // a dangling link: reported as "does not exist"
   }
-  return contains(realpathSync(root), real) ? undefined : real;
+  if (!contains(realpathSync(root), real)) return { escapesTo: real, linked: true, isFile: false };
+  return { linked: true, isFile: isFile(absolute) };
 }
 
-/** The other `*.json` files in a schema's folder (what src/schema/payload-schema.ts registers with it). */
-function jsonSiblings(schema: string): string[] {
+/** The other `*.json` entries in a schema's folder (what src/schema/payload-schema.ts registers with it). */
+function jsonSiblings(schema: string): { path: string; symlink: boolean }[] {
   try {
-    return readdirSync(dirname(schema))
-      .filter((name) => name.endsWith(".json") && name !== basename(schema))
-      .sort()
-      .map((name) => join(dirname(schema), name));
+    return readdirSync(dirname(schema), { withFileTypes: true })
+      .filter((entry) => entry.name.endsWith(".json") && entry.name !== basename(schema))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((entry) => ({ path: join(dirname(schema), entry.name), symlink: entry.isSymbolicLink() }));
   } catch {
     return [];
   }
@@ -86,28 +95,30 @@ export function checkStepPaths(
   missingScripts: DiscoveryProblem[] = problems,
 ): void {
   const at = `steps[${index}]`;
-  const fileField = (field: string, value: string, what: string, missing = problems): string | undefined => {
+  const fileField = (field: string, value: string, what: string, missing = problems) => {
     const absolute = insideFlow(root, value);
-    const realTarget = absolute && escapesThroughSymlink(root, absolute);
+    const facts = absolute ? inspect(root, absolute) : undefined;
     if (!absolute) {
       problems.push({ path: manifestPath, field, message: `${what} "${value}" points outside the flow folder` });
-    } else if (realTarget) {
-      const message = `${what} "${value}" is a symlink to ${realTarget}, outside the flow folder`;
+    } else if (facts?.escapesTo) {
+      const message = `${what} "${value}" is a symlink to ${facts.escapesTo}, outside the flow folder`;
       problems.push({ path: manifestPath, field, message });
-    } else if (!isFile(absolute)) {
+    } else if (!facts?.isFile) {
       missing.push({ path: manifestPath, field, message: `${what} "${value}" does not exist` });
     }
-    return absolute;
+    return absolute && { absolute, linked: facts?.linked ?? false };
   };
   fileField(`${at}.script`, step.script, "script", missingScripts);
   const schema =
     step.trigger.schema === undefined ? undefined : fileField(`${at}.trigger.schema`, step.trigger.schema, "schema");
-  // The schema's `*.json` neighbours are loaded with it, so any of them can be `$ref`'d: they count as schemas too.
+  // The schema's `*.json` neighbours are loaded with it, so any of them can be `$ref`'d: they count as
+  // schemas too. Below a folder chain without symlinks only a neighbour that is a symlink can lead out.
   if (schema) {
-    for (const sibling of jsonSiblings(schema)) {
-      const realTarget = escapesThroughSymlink(root, sibling);
+    for (const sibling of jsonSiblings(schema.absolute)) {
+      if (!schema.linked && !sibling.symlink) continue;
+      const realTarget = inspect(root, sibling.path).escapesTo;
       if (!realTarget) continue;
-      const message = `${relative(root, sibling)} (next to the schema, so its $refs can load it) is a symlink to ${realTarget}, outside the flow folder`;
+      const message = `${relative(root, sibling.path)} (next to the schema, so its $refs can load it) is a symlink to ${realTarget}, outside the flow folder`;
       problems.push({ path: manifestPath, field: `${at}.trigger.schema`, message });
     }
   }
