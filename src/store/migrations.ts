@@ -132,6 +132,16 @@ export const MIGRATIONS: readonly string[] = [
       FROM output_chunks WHERE idx IS NULL) AS numbered
     WHERE output_chunks.id = numbered.id;
   `,
+  // 6: event files are written in the background, in seq order, behind the database (see
+  // backend/event-file-writer.ts): the seq through which every event has its file. Events stored
+  // before this schema had theirs written at intake.
+  `
+  CREATE TABLE IF NOT EXISTS event_file_mark (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL
+  );
+  INSERT INTO event_file_mark (id, seq) VALUES (1, (SELECT coalesce(max(seq), 0) FROM events));
+  `,
 ];
 
 /** Applies the migrations this database has not seen yet, each in its own transaction. */
