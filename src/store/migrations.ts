@@ -132,6 +132,11 @@ export const MIGRATIONS: readonly string[] = [
       FROM output_chunks WHERE idx IS NULL) AS numbered
     WHERE output_chunks.id = numbered.id;
   `,
+  // 6: the attempt a completion's `claimNext` claimed for the freed slot, so a resent complete (the
+  // first answer was lost) hands that claim back instead of leaving the run claimed by nobody.
+  `
+  ALTER TABLE attempts ADD COLUMN next_attempt_id INTEGER;
+  `,
 ];
 
 /** Applies the migrations this database has not seen yet, each in its own transaction. */
