@@ -140,7 +140,7 @@ async function redeliveredClaim(ctx: MutationCtx, completed: Doc<"flowAttempts">
   if (!next || next.finishedAt !== undefined || next.status !== "running" || next.workerId !== workerId) return null;
   if (next.leaseExpiresAt <= now || next.heartbeatAt !== next.startedAt) return null;
   const run = await ctx.db.get(next.runId);
-  if (!run || run.status !== "running" || run.attemptCount !== next.number) return null;
+  if (run?.status !== "running" || run.attemptCount !== next.number) return null;
   const output = await ctx.db
     .query("flowOutputEvents")
     .withIndex("by_attempt", (q) => q.eq("attemptId", nextAttemptId))
