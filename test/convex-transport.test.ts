@@ -108,7 +108,7 @@ test("a stalled heartbeat does not hold back the other slots' calls", async () =
   ]);
   const first = await Promise.race([others, sleep(5_000).then(() => "held back" as const)]);
   expect(first).not.toBe("held back");
-  expect((first as [{ cancelRequested: boolean }, void, null])[0]).toMatchObject({ cancelRequested: false });
+  expect((first as [{ cancelRequested: boolean }, undefined, null])[0]).toMatchObject({ cancelRequested: false });
   expect(stalledSettled).toBe(false);
   expect(app.seen).toEqual(expect.arrayContaining(["flows:heartbeat", "flows:appendOutput", "flows:claim"]));
 });
