@@ -27,6 +27,10 @@ export const syncedStep = v.object({
   triggerType: v.string(),
   /** The trigger's JSON Schema document as JSON text (Convex fields cannot start with `$`); absent when any payload fits. */
   schema: v.optional(v.string()),
+  /** The URL the schema is checked under when it has no `$id`, so its relative `$ref`s resolve as locally. */
+  schemaUrl: v.optional(v.string()),
+  /** The sibling schema files its `$ref`s reach, each as JSON text under the URL the local backend gives it. */
+  schemaFiles: v.optional(v.array(v.object({ url: v.string(), text: v.string() }))),
   retries: v.number(),
 });
 
