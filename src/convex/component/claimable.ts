@@ -14,8 +14,8 @@ function older(a: Run, b: Run): boolean {
 
 /**
  * The queued runs of one (runner[, flow]) pair, oldest first, ready by `readyBy` when given. Claims
- * used to walk every queued run and skip those of other runners and flows: a backlog of 32,000 for
- * someone else hit Convex's per-transaction read limit before reaching a run this worker could take.
+ * used to walk every queued run and skip those of other runners and flows: past 32,000 queued for
+ * someone else, Convex's per-transaction read limit failed the claim before it reached its own run.
  */
 function queuedOf(ctx: QueryCtx, runner: string, flow: string | undefined, readyBy: number | undefined) {
   if (flow === undefined) {
