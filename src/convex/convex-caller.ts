@@ -30,7 +30,6 @@ function linkError(error: unknown, url: string, name: string, timeoutMs: number)
   const named = (error as { name?: unknown } | null)?.name;
   if (named === "TimeoutError" || named === "AbortError") {
     return new BackendError(`the Convex deployment at ${url} did not answer ${name} within ${timeoutMs} ms`, {
-      hint: "is the deployment reachable from this machine? the worker retries; running steps keep going while their leases last",
       cause: error,
     });
   }
@@ -38,10 +37,7 @@ function linkError(error: unknown, url: string, name: string, timeoutMs: number)
   if (error instanceof TypeError && error.message === "fetch failed") {
     const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
     const code = String(cause?.code ?? cause?.message ?? error.message);
-    return new BackendError(`no Convex deployment is answering at ${url} (${code})`, {
-      hint: "check --convex / CODEX_FLOW_CONVEX_URL (https://<deployment>.convex.cloud)",
-      cause: error,
-    });
+    return new BackendError(`no Convex deployment is answering at ${url} (${code})`, { cause: error });
   }
   return error;
 }
