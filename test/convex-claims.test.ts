@@ -122,6 +122,36 @@ describe("attempt ids", () => {
     }
   });
 
+  test("ids do not grow, so readOutput's `after` reads on in attempt order, not by comparing ids", async () => {
+    const { app } = await open();
+    // This event's run gets ids that fall: its third attempt's is the smallest.
+    await app.mutation("fireEvent", { event: event("order", "demo.flaky") });
+    const flaky = { runners: ["bun"], flows: ["flaky"] };
+    const texts: string[] = [];
+    const attempts: Claim[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const claimed = (await app.mutation<Claim | null>("claim", {
+        request: { workerId: "w1", capabilities: flaky },
+      })) as Claim;
+      attempts.push(claimed);
+      const text = `try ${attempt}\n`;
+      texts.push(text);
+      const ref = { attemptId: claimed.attemptId, leaseToken: claimed.leaseToken };
+      await app.mutation("appendOutput", { ...ref, chunks: [{ index: 0, stream: "stdout", text, at: Date.now() }] });
+      await app.mutation("complete", { ...ref, outcome: { status: "failed", result: null, error: "boom" } });
+    }
+    const runId = attempts[0]?.runId;
+    const ids = attempts.map((claimed) => claimed.attemptId);
+    expect([...ids].sort((a, b) => a - b)).not.toEqual(ids);
+    for (const [position, claimed] of attempts.entries()) {
+      const after = { attemptId: claimed.attemptId, index: 0 };
+      const newer = await app.query<{ text: string }[]>("readOutput", { runId, after });
+      expect(newer.map((chunk) => chunk.text)).toEqual(texts.slice(position + 1));
+    }
+    const all = await app.query<{ text: string }[]>("readOutput", { runId });
+    expect(all.map((chunk) => chunk.text)).toEqual(texts);
+  });
+
   test("a derivation that collides is salted: each salt gives another id for the same attempt", async () => {
     const base = await attemptIdFor("run_0123456789abcdef01234567", 1);
     expect(await attemptIdFor("run_0123456789abcdef01234567", 1)).toBe(base);
