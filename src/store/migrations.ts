@@ -136,6 +136,7 @@ export const MIGRATIONS: readonly string[] = [
   // first answer was lost) hands that claim back instead of leaving the run claimed by nobody.
   `
   ALTER TABLE attempts ADD COLUMN next_attempt_id INTEGER;
+  `,
   // 7: event files are written in the background, in seq order, behind the database (see
   // backend/event-file-writer.ts): the seq through which every event has its file. Events stored
   // before this schema had theirs written at intake.
