@@ -4,8 +4,9 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import { join } from "node:path";
-import { constants, Script } from "node:vm";
+import { Script } from "node:vm";
 import { cacheDir } from "./core/cache-dir.js";
+import { IMPORTER } from "./core/import-module.js";
 
 /*
  * Node 20 has no compile cache (module.enableCompileCache is Node 22), so each start parses the
@@ -53,26 +54,7 @@ function writeCache(script: Script, file: string, prefix: string): void {
   }
 }
 
-/**
- * The bundle's dynamic import() calls (better-sqlite3, runner packages) must load real ES modules, as
- * from a file: Node 20 does that for a vm.Script only through this constant (a callback needs
- * --experimental-vm-modules). Node calls it experimental and warns once per process; that one warning
- * is about this loader, not about anything the user did, so it alone is not printed.
- */
-function mainContextLoader(): symbol | undefined {
-  const loader = (constants as unknown as { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol }).USE_MAIN_CONTEXT_DEFAULT_LOADER;
-  if (loader === undefined) return undefined;
-  const emitWarning = process.emitWarning;
-  process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]) {
-    if (String(warning).includes("USE_MAIN_CONTEXT_DEFAULT_LOADER")) return;
-    return (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
-  } as typeof process.emitWarning;
-  return loader;
-}
-
 function runCached(folder: string): boolean {
-  const importModuleDynamically = mainContextLoader();
-  if (importModuleDynamically === undefined) return false;
   let script: Script;
   let file: string;
   let prefix: string;
@@ -80,11 +62,7 @@ function runCached(folder: string): boolean {
     ({ file, prefix } = cacheFile(folder));
     const cachedData = readCache(file);
     const source = readFileSync(bundle, "utf8").replace(/^#!.*/, "");
-    script = new Script(Module.wrap(source), {
-      filename: bundle,
-      cachedData,
-      importModuleDynamically: importModuleDynamically as never,
-    });
+    script = new Script(Module.wrap(source), { filename: bundle, cachedData });
     if (cachedData === undefined || script.cachedDataRejected) {
       process.once("exit", () => writeCache(script, file, prefix));
     }
@@ -99,6 +77,9 @@ function runCached(folder: string): boolean {
   main.loaded = true;
   return true;
 }
+
+// Code compiled from a cache cannot import(): the bundle imports through this (see core/import-module.ts).
+(globalThis as Record<symbol, unknown>)[IMPORTER] = (specifier: string) => import(specifier);
 
 const folder = cacheDir();
 if (folder === undefined || !runCached(folder)) require(bundle);

@@ -1,5 +1,6 @@
 // The worker's calls to a Convex app over the official ConvexHttpClient: side by side, each with a timeout, failures as link errors.
 import { BackendError, UsageError } from "../core/errors.js";
+import { importModule } from "../core/import-module.js";
 import type { ConvexCaller } from "./convex-lease-protocol.js";
 
 /**
@@ -50,7 +51,10 @@ function linkError(error: unknown, url: string, name: string, timeoutMs: number)
 export async function convexCaller(url: string, options: ConvexCallerOptions = {}): Promise<ConvexCaller> {
   let modules: [typeof import("convex/browser"), typeof import("convex/server")];
   try {
-    modules = await Promise.all([import("convex/browser"), import("convex/server")]);
+    modules = await Promise.all([
+      importModule<typeof import("convex/browser")>("convex/browser"),
+      importModule<typeof import("convex/server")>("convex/server"),
+    ]);
   } catch (error) {
     throw new UsageError(`--convex needs the "convex" package next to codex-flows: ${(error as Error).message}`, {
       hint: "npm install convex (a peer dependency of codex-flows)",

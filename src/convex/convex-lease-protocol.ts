@@ -1,4 +1,6 @@
 // The lease protocol over a Convex app's wrapper functions: what `codex-flows worker --convex URL` speaks.
+
+import { importModule } from "../core/import-module.js";
 import {
   type AttemptOutcome,
   type AttemptRef,
@@ -148,7 +150,7 @@ export class ConvexLeaseProtocol implements LeaseProtocol {
  * saying why), as with any control plane that refuses a completion.
  */
 async function refuseWhatConvexCannotStore(args: Record<string, unknown>): Promise<void> {
-  const { convexToJson } = await import("convex/values");
+  const { convexToJson } = await importModule<typeof import("convex/values")>("convex/values");
   try {
     convexToJson(args as never);
   } catch (error) {
