@@ -17,6 +17,8 @@ const fixture = join(here, "backend-fixture");
 const cli = join(root, "dist", "cli.cjs");
 const bun = join(root, "node_modules", ".bin", "bun");
 const SECRET = "bench-secret";
+/** graphile-worker's p99 from addJob to the step process started, measured beside ours in issue 12. */
+const GRAPHILE_P99_MS = 23;
 // The service's own pragmas (src/store/open-store.ts), so the baseline pays the same fsync per commit.
 const PRAGMAS = ["journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "busy_timeout = 5000"];
 
@@ -109,53 +111,101 @@ function spawnOnce(args, input, env) {
   });
 }
 
+/** The P3 floor (bench/bare-server.mjs): HMAC check, JSON.parse, 202, nothing stored; its own process like the service. */
+async function startBareServer() {
+  const child = spawn(process.execPath, [join(here, "bare-server.mjs")], {
+    env: { ...process.env, CODEX_FLOW_BACKEND_SECRET: SECRET },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (text) => {
+    stdout += text;
+  });
+  while (!/listening on (\S+)/.test(stdout)) {
+    if (child.exitCode !== null) throw new Error("the bare server did not start");
+    await sleep(10);
+  }
+  return {
+    url: /listening on (\S+)/.exec(stdout)[1],
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.on("exit", resolve));
+    },
+  };
+}
+
+/** Signed no-match POSTs per second at `connections`, after a warm-up (JIT, a grown database and WAL). */
+async function intakeRate(url, connections, prefix, count) {
+  const pool = new Pool(url, { connections, pipelining: 1 });
+  await parallel(Math.min(count, 2_000), connections, (i) =>
+    postEvent(pool, { id: `${prefix}-warm-${i}`, type: "bench.nomatch" }),
+  );
+  const start = performance.now();
+  await parallel(count, connections, (i) =>
+    postEvent(pool, { id: `${prefix}-e${i}`, type: "bench.nomatch", payload: { n: i } }),
+  );
+  const rate = count / ((performance.now() - start) / 1000);
+  await pool.close();
+  return rate;
+}
+
+/** Raw better-sqlite3 autocommit inserts per second into the service's schema and pragmas (for reference). */
+function rawInsertRate(dir, count) {
+  const db = new Database(join(dir, "raw.sqlite"));
+  for (const pragma of PRAGMAS) db.pragma(pragma);
+  db.exec(
+    "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, source TEXT, received_at TEXT NOT NULL, accepted_at INTEGER NOT NULL, body TEXT NOT NULL, matched INTEGER NOT NULL, skipped TEXT NOT NULL, parent_event_id TEXT, depth INTEGER NOT NULL DEFAULT 0, replays INTEGER NOT NULL DEFAULT 0)",
+  );
+  const insert = db.prepare(
+    "INSERT INTO events (id, type, source, received_at, accepted_at, body, matched, skipped) VALUES (?, ?, NULL, ?, ?, ?, 0, '[]') ON CONFLICT (id) DO NOTHING",
+  );
+  const insertEvent = (id, i) => {
+    const event = { id, type: "bench.nomatch", payload: { n: i }, receivedAt: new Date().toISOString() };
+    insert.run(event.id, event.type, event.receivedAt, Date.now(), JSON.stringify(event));
+  };
+  for (let i = 0; i < 1_000; i++) insertEvent(`warm-${i}`, i);
+  const start = performance.now();
+  for (let i = 0; i < count; i++) insertEvent(`e${i}`, i);
+  const rate = count / ((performance.now() - start) / 1000);
+  db.close();
+  return rate;
+}
+
 async function p3(rounds) {
-  const count = 4_000;
-  const warmup = 3_000;
-  const http = [];
+  // Per connection count: a fresh service per round (its event files owed stay below the writer's
+  // limit, as in any burst shorter than 10,000 events), against the bare server, interleaved.
+  const counts = { 1: 1_500, 8: 4_000, 32: 4_000 };
+  const service = { 1: [], 8: [], 32: [] };
+  const floor = { 1: [], 8: [], 32: [] };
   const raw = [];
+  const bare = await startBareServer();
   for (let round = 0; round < rounds; round++) {
     const dir = mkdtempSync(join(tmpdir(), "codex-flows-bench-p3-"));
-    const service = await startService(join(dir, "service"));
-    // Both sides are measured warm: JIT-compiled code, a database and WAL that have already grown.
-    await parallel(warmup, 32, (i) => postEvent(service.pool, { id: `warm-${i}`, type: "bench.nomatch" }));
-    let start = performance.now();
-    await parallel(count, 32, (i) =>
-      postEvent(service.pool, { id: `r${round}-e${i}`, type: "bench.nomatch", payload: { n: i } }),
-    );
-    http.push(count / ((performance.now() - start) / 1000));
-    await service.stop();
-
-    // Baseline: the same rows, one autocommit insert each, into the service's own schema and pragmas.
-    const db = new Database(join(dir, "raw.sqlite"));
-    for (const pragma of PRAGMAS) db.pragma(pragma);
-    db.exec(
-      "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, source TEXT, received_at TEXT NOT NULL, accepted_at INTEGER NOT NULL, body TEXT NOT NULL, matched INTEGER NOT NULL, skipped TEXT NOT NULL, parent_event_id TEXT, depth INTEGER NOT NULL DEFAULT 0, replays INTEGER NOT NULL DEFAULT 0)",
-    );
-    const insert = db.prepare(
-      "INSERT INTO events (id, type, source, received_at, accepted_at, body, matched, skipped) VALUES (?, ?, NULL, ?, ?, ?, 0, '[]') ON CONFLICT (id) DO NOTHING",
-    );
-    const insertEvent = (id, i) => {
-      const event = { id, type: "bench.nomatch", payload: { n: i }, receivedAt: new Date().toISOString() };
-      insert.run(event.id, event.type, event.receivedAt, Date.now(), JSON.stringify(event));
-    };
-    for (let i = 0; i < warmup; i++) insertEvent(`warm-${i}`, i);
-    start = performance.now();
-    for (let i = 0; i < count; i++) insertEvent(`r${round}-e${i}`, i);
-    raw.push(count / ((performance.now() - start) / 1000));
-    db.close();
+    for (const connections of [1, 8, 32]) {
+      const backend = await startService(join(dir, `service-${connections}`));
+      service[connections].push(await intakeRate(backend.url, connections, `r${round}`, counts[connections]));
+      await backend.stop();
+      floor[connections].push(await intakeRate(bare.url, connections, `r${round}-${connections}`, counts[connections]));
+    }
+    raw.push(rawInsertRate(dir, 2_000));
     rmSync(dir, { recursive: true, force: true });
   }
-  const measured = median(http);
-  const baseline = median(raw);
+  await bare.stop();
+  const at = (connections) => ({ measured: median(service[connections]), floor: median(floor[connections]) });
+  const { measured, floor: httpFloor } = at(32);
+  const others = [1, 8]
+    .map(
+      (c) =>
+        `${c} conn: ${at(c).measured.toFixed(0)} vs ${at(c).floor.toFixed(0)} (${(at(c).measured / at(c).floor).toFixed(2)})`,
+    )
+    .join("; ");
   report(
     "P3",
-    "signed POST /events, 32 connections, no match / raw better-sqlite3 inserts",
-    measured / baseline,
+    "signed POST /events, 32 connections, no match, each durable before its 202 / bare node:http (HMAC + JSON.parse + 202)",
+    measured / httpFloor,
     atLeast(0.5),
-    `${measured.toFixed(0)} events/s (target >= 3000) vs ${baseline.toFixed(0)} inserts/s`,
+    `${measured.toFixed(0)} vs ${httpFloor.toFixed(0)} req/s; ${others}; raw autocommit inserts ${median(raw).toFixed(0)}/s`,
   );
-  if (measured < 3_000) console.log("P3 absolute: MISSED 3,000 events/s");
 }
 
 async function p4(samples) {
@@ -208,6 +258,14 @@ async function p4(samples) {
   const detail = `202 -> start p50 ${median(backend).toFixed(1)} ms, p99 ${percentile(backend, 99).toFixed(1)} ms; bare spawn ${bareMedian.toFixed(1)} ms; from POST sent: p50 +${strict(median(fromSend))}, p99 +${strict(percentile(fromSend, 99))} over bare spawn`;
   reportExcess("P4", "202 -> step process start, p50", p50, atMost(5), detail);
   reportExcess("P4", "202 -> step process start, p99", p99, atMost(25), detail);
+  // The issue's comparison: graphile-worker 0.17 on a durable Postgres 15 took 23 ms (p99) from addJob
+  // called to the Bun process started, on this machine class. Ours from the POST sent (signature
+  // check, validation, the synced commit and the spawn included), beside a bare spawn measured here.
+  const sent = percentile(fromSend, 99);
+  const target = atMost(GRAPHILE_P99_MS);
+  console.log(
+    `P4 POST sent -> step process start, p99: ${sent.toFixed(1)} ms (target ${target.label} ms, graphile-worker's addJob -> start) ${target.test(sent) ? "ok" : "MISSED"}  [bare spawn -> start p99 ${percentile(bare, 99).toFixed(1)} ms, p50 ${bareMedian.toFixed(1)} ms]`,
+  );
 }
 
 /** Polls until no run is queued or running: two one-row queries, cheap enough not to slow the service. */
@@ -264,7 +322,7 @@ async function p5(rounds) {
     "P5",
     "no-op runs/s at concurrency 4 / raw bun spawns/s at concurrency 4",
     measured / baseline,
-    atLeast(0.85),
+    atLeast(0.9),
     `${measured.toFixed(1)} runs/s vs ${baseline.toFixed(1)} spawns/s; forking each step from the service: ${median(direct).toFixed(1)} runs/s (${(median(direct) / baseline).toFixed(2)})`,
   );
 }

@@ -10,4 +10,4 @@ const only = process.env.BENCH_ONLY?.split(",");
 const wanted = (...ids) => !only || ids.some((id) => only.includes(id));
 if (wanted("P1", "P2")) await benchCore(rounds);
 if (wanted("P3", "P4", "P5", "P7")) await benchBackend(rounds);
-if (wanted("P6")) await benchSchemas(rounds);
+if (wanted("P8")) await benchSchemas(rounds);

@@ -1,4 +1,4 @@
-// P6: a cold `codex-flows check` of N flows that share one large payload schema, against one flow:
+// P8: a cold `codex-flows check` of N flows that share one large payload schema, against one flow:
 // identical schemas are compiled once per process, so the ratio stays near 1 instead of near N.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -55,7 +55,7 @@ export async function benchSchemas(rounds = 30) {
     const samples = await interleave({ many: () => check(many), one: () => check(one) }, Math.min(rounds, 6), 1);
     const ratio = median(samples.many) / median(samples.one);
     report(
-      "P6",
+      "P8",
       `cold \`check\`, ${FLOWS} flows sharing one large schema / 1 flow`,
       ratio,
       atMost(1.5),

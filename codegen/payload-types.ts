@@ -1,6 +1,7 @@
 // Running json-schema-to-typescript with codex-flows' settings; loaded lazily, only by the codegen command.
 import { pathToFileURL } from "node:url";
 import { FlowConfigError, FlowError } from "../src/core/errors.js";
+import { importModule } from "../src/core/import-module.js";
 import type { SchemaSource } from "./schema-source.js";
 
 /** The library pulls in prettier, which costs hundreds of milliseconds: load it on first use only. */
@@ -82,8 +83,8 @@ export async function compileTypes(
   where: string,
   naming?: Naming,
 ): Promise<string> {
-  library ??= import("json-schema-to-typescript");
-  utils ??= import("json-schema-to-typescript/dist/src/utils.js");
+  library ??= importModule("json-schema-to-typescript");
+  utils ??= importModule("json-schema-to-typescript/dist/src/utils.js");
   const { compile } = await library;
   const { toSafeString } = await utils;
   try {

@@ -1,37 +1,132 @@
-// The accept queue's group commit on a real SQLite file: idle() means every event handed in so far is answered.
+// The accept path on a real SQLite file: group commit, answers only after the WAL is synced, and the
+// event files that follow in the background.
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { AcceptQueue } from "../src/backend/accept-queue.js";
+import { EventFileWriter } from "../src/backend/event-file-writer.js";
 import type { FlowEvent } from "../src/core/types.js";
+import { eventFileMark } from "../src/store/event-file-mark.js";
 import { ensureEventsFolder, eventFileHolds, eventFilePath } from "../src/store/event-files.js";
 import { DATABASE_FILE, openStore } from "../src/store/open-store.js";
+import { WalSync } from "../src/store/wal-sync.js";
+import { eventually } from "./backend-helpers.js";
 import { tempDir } from "./helpers.js";
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+const receivedAt = new Date().toISOString();
+const event = (id: string): FlowEvent => ({ id, type: "t", receivedAt, payload: { id } });
+
+async function openDataDir(dataDir = tempDir()) {
+  ensureEventsFolder(dataDir);
+  const db = await openStore(join(dataDir, DATABASE_FILE));
+  return { dataDir, db, path: join(dataDir, DATABASE_FILE) };
+}
+
+/** A WalSync whose syncs wait for the test to let them go, to see what happens before one ends. */
+class HeldWalSync extends WalSync {
+  readonly held: (() => void)[] = [];
+  override async sync(): Promise<void> {
+    await new Promise<void>((resolve) => this.held.push(resolve));
+    return super.sync();
+  }
+}
 
 describe("accept queue", () => {
-  test("idle() waits for every flush, not only the newest: answers and event files", async () => {
-    const dataDir = tempDir();
-    ensureEventsFolder(dataDir);
-    const db = await openStore(join(dataDir, DATABASE_FILE));
-    const queue = new AcceptQueue(db, dataDir, () => {});
+  test("idle() waits for every flush, not only the newest", async () => {
+    const { db, path } = await openDataDir();
+    const wal = new WalSync(path);
+    const queue = new AcceptQueue(db, wal, () => {});
     const answered: string[] = [];
-    const accept = (event: FlowEvent) =>
-      queue.accept({ event, runs: [], skipped: [] }).then(() => answered.push(event.id));
-    const receivedAt = new Date().toISOString();
-    const bigEvent = { id: "big", type: "t", receivedAt, payload: { blob: "x".repeat(32 * 1024 * 1024) } };
-    const smallEvent = { id: "small", type: "t", receivedAt, payload: {} };
-    // The first batch's event file takes long to write (32 MB); a second batch starts meanwhile.
-    const big = accept(bigEvent);
+    const accept = (e: FlowEvent) => queue.accept({ event: e, runs: [], skipped: [] }).then(() => answered.push(e.id));
+    const first = accept(event("first"));
     await nextTurn();
-    const small = accept(smallEvent);
+    const second = accept(event("second"));
     await nextTurn();
     await queue.idle();
-    expect(answered.sort()).toEqual(["big", "small"]);
-    // Files are written after the answers; idle() covers them too, so nothing is left behind at close.
-    expect(eventFileHolds(eventFilePath(dataDir, "big"), bigEvent)).toBe(true);
-    expect(eventFileHolds(eventFilePath(dataDir, "small"), smallEvent)).toBe(true);
-    await Promise.all([big, small]);
+    expect(answered.sort()).toEqual(["first", "second"]);
+    await Promise.all([first, second]);
+    await wal.close();
     db.close();
+  });
+
+  test("an event is committed at once but answered, and announced, only after the WAL sync", async () => {
+    const { db, path } = await openDataDir();
+    const wal = new HeldWalSync(path);
+    const announced: string[] = [];
+    const queue = new AcceptQueue(db, wal, (accepted) => announced.push(...accepted.map((a) => a.eventId)));
+    let answered = false;
+    const accepting = queue.accept({ event: event("e1"), runs: [], skipped: [] }).then(() => {
+      answered = true;
+    });
+    await eventually(() => wal.held.length === 1, 5_000, "the batch to reach its sync");
+    expect(db.prepare("SELECT count(*) FROM events WHERE id = 'e1'").pluck().get()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect({ answered, announced }).toEqual({ answered: false, announced: [] });
+    wal.held[0]?.();
+    await accepting;
+    expect(announced).toEqual(["e1"]);
+    await wal.close();
+    db.close();
+  });
+
+  test("concurrent syncs are coalesced: every caller resolves and none waits for a sync that started before it", async () => {
+    const { db, path } = await openDataDir();
+    const wal = new WalSync(path);
+    db.prepare("INSERT INTO store_probe (id, at) VALUES (1, 1)").run();
+    await Promise.all(Array.from({ length: 50 }, () => wal.sync()));
+    await wal.close();
+    // A closed WalSync opens its WAL again on the next sync.
+    await wal.sync();
+    await wal.close();
+    db.close();
+  });
+});
+
+describe("event file writer", () => {
+  const insert = async (queue: AcceptQueue, ids: string[]) =>
+    Promise.all(ids.map((id) => queue.accept({ event: event(id), runs: [], skipped: [] })));
+
+  test("writes the files behind intake, moves the mark, and drain() writes what is owed", async () => {
+    const { dataDir, db, path } = await openDataDir();
+    const logs: string[] = [];
+    const files = new EventFileWriter(db, dataDir, (line) => logs.push(line));
+    const wal = new WalSync(path);
+    const queue = new AcceptQueue(db, wal, () => files.noteAccepted());
+    await insert(queue, ["a", "b", "c"]);
+    await eventually(() => ["a", "b", "c"].every((id) => eventFileHolds(eventFilePath(dataDir, id), event(id))));
+    await eventually(() => eventFileMark(db) === 3, 5_000, "the mark to reach the third event");
+    await insert(queue, ["d"]);
+    await files.drain();
+    expect(eventFileHolds(eventFilePath(dataDir, "d"), event("d"))).toBe(true);
+    expect(eventFileMark(db)).toBe(4);
+    expect(logs).toEqual([]);
+    await wal.close();
+    db.close();
+  });
+
+  test("a restart writes the files a stopped service still owed, and repairs damaged ones before the mark", async () => {
+    const { dataDir, db, path } = await openDataDir();
+    const wal = new WalSync(path);
+    // No writer: the service stopped (kill -9) before any file was written.
+    const queue = new AcceptQueue(db, wal, () => {});
+    await insert(queue, ["x", "y"]);
+    await wal.close();
+    db.close();
+
+    const again = await openDataDir(dataDir);
+    const logs: string[] = [];
+    const files = new EventFileWriter(again.db, dataDir, (line) => logs.push(line));
+    files.start();
+    await files.drain();
+    expect(eventFileHolds(eventFilePath(dataDir, "x"), event("x"))).toBe(true);
+    expect(eventFileHolds(eventFilePath(dataDir, "y"), event("y"))).toBe(true);
+    // A power loss may tear files the mark already covers: the next start rewrites them.
+    writeFileSync(eventFilePath(dataDir, "x"), '{"id": "x');
+    const third = new EventFileWriter(again.db, dataDir, (line) => logs.push(line));
+    expect(third.repairRecent()).toBe(1);
+    expect(JSON.parse(readFileSync(eventFilePath(dataDir, "x"), "utf8"))).toEqual(event("x"));
+    expect(logs).toEqual(["rewrote 1 event file(s) that were missing or damaged"]);
+    again.db.close();
   });
 });

@@ -275,7 +275,7 @@ test("lease tokens are 32 random hex digits, one per attempt", async () => {
   expect(first.leaseToken).toMatch(/^[0-9a-f]{32}$/);
   expect(second.leaseToken).toMatch(/^[0-9a-f]{32}$/);
   expect(first.leaseToken).not.toBe(second.leaseToken);
-  expect(second.attemptId).toBe(first.attemptId + 1);
+  expect(second.attemptId).not.toBe(first.attemptId);
 });
 
 describe("refused calls", () => {

@@ -60,7 +60,10 @@ test("the built CLI's worker --convex speaks to the deployment with the official
     { env: { CODEX_FLOW_CONVEX_SECRET: "s", CODEX_FLOW_BACKEND_URL: "", CODEX_FLOW_CONVEX_URL: "" } },
   );
   expect(result.stderr).toContain(`polling http://127.0.0.1:${port} for runs`);
-  expect(result.stderr).toContain(`the Convex app at http://127.0.0.1:${port} is not answering (fetch failed)`);
+  // A link error, as over HTTP: the worker says so once and (without --once) retries.
+  expect(result.stderr).toContain(
+    `the Convex app at http://127.0.0.1:${port} is not answering (no Convex deployment is answering at http://127.0.0.1:${port} (ECONNREFUSED))`,
+  );
   expect(result.code).toBe(1);
 });
 

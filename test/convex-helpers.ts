@@ -15,10 +15,15 @@ const componentModules = import.meta.glob("../src/convex/component/**/*.ts");
 
 export type ConvexApp = ReturnType<typeof convexTest>;
 
-/** A fresh deployment of the example app, its service secret set. */
-export function convexApp(): ConvexApp {
+/**
+ * A fresh deployment of the example app, its service secret set. `transactionLimits`: convex-test
+ * enforces these per function call, as a deployment enforces its own (32,000 documents read).
+ */
+export function convexApp(transactionLimits?: { documentsRead?: number }): ConvexApp {
   vi.stubEnv("CODEX_FLOW_CONVEX_SECRET", SERVICE_SECRET);
-  const t = convexTest(undefined, appModules);
+  const t = transactionLimits
+    ? convexTest({ modules: appModules, transactionLimits })
+    : convexTest(undefined, appModules);
   t.registerComponent("codexFlows", componentSchema, componentModules);
   return t;
 }

@@ -6,6 +6,7 @@ import { EdgeVM } from "@edge-runtime/vm";
 import { build, stop } from "esbuild";
 import { afterAll, expect, test } from "vitest";
 import { payloadValidator as componentValidator } from "../src/convex/component/match.js";
+import { schemaBundle } from "../src/convex/schema-bundle.js";
 import { payloadValidator as localValidator } from "../src/schema/payload-schema.js";
 import { ROOT } from "./helpers.js";
 
@@ -15,8 +16,8 @@ afterAll(() => stop());
 type Json = unknown;
 type Schema = Record<string, Json>;
 
-/** The project's schema files that stand alone (a Convex manifest carries one document per step). */
-function selfContainedSchemas(): string[] {
+/** The project's schema files (a Convex manifest carries each with the sibling files its `$ref`s reach). */
+function projectSchemas(): string[] {
   const found = ["flows", "schemas", join("test", "fixtures"), join("bench", "fixture")].flatMap((folder) =>
     (readdirSync(join(ROOT, folder), { recursive: true }) as string[])
       .filter((path) => path.endsWith(".schema.json") && !path.split("/").includes("node_modules"))
@@ -26,11 +27,10 @@ function selfContainedSchemas(): string[] {
     const text = readFileSync(join(ROOT, path), "utf8");
     try {
       JSON.parse(text);
+      return true;
     } catch {
       return false; // the deliberately broken fixture
     }
-    // A $ref to another file is resolved by the local backend only.
-    return ![...text.matchAll(/"\$ref"\s*:\s*"([^"]*)"/g)].some((match) => !match[1]?.startsWith("#"));
   });
 }
 
@@ -87,8 +87,10 @@ function payloads(root: Schema): Json[] {
 }
 
 test("Ajv (local backend) and @cfworker/json-schema (Convex component) give the same verdicts", () => {
-  const files = selfContainedSchemas();
+  const files = projectSchemas();
   expect(files.length).toBeGreaterThanOrEqual(12);
+  // Not only self-contained ones: some reach sibling files, as synced (schemaBundle).
+  let crossFile = 0;
   let accepted = 0;
   let rejected = 0;
   const disagreements: string[] = [];
@@ -96,7 +98,9 @@ test("Ajv (local backend) and @cfworker/json-schema (Convex component) give the 
     const path = join(ROOT, file);
     const text = readFileSync(path, "utf8");
     const local = localValidator(path);
-    const component = componentValidator(text);
+    const bundle = schemaBundle(path, file);
+    if (bundle.schemaFiles) crossFile += 1;
+    const component = componentValidator(bundle.schema, { url: bundle.schemaUrl, files: bundle.schemaFiles });
     for (const payload of payloads(JSON.parse(text) as Schema)) {
       const byAjv = local(payload) === true;
       const byComponent = component.validate(payload).valid;
@@ -106,6 +110,7 @@ test("Ajv (local backend) and @cfworker/json-schema (Convex component) give the 
     }
   }
   expect(disagreements).toEqual([]);
+  expect(crossFile).toBeGreaterThanOrEqual(4);
   // Not vacuous: both verdicts occur many times.
   expect(accepted).toBeGreaterThan(20);
   expect(rejected).toBeGreaterThan(100);

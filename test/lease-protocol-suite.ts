@@ -174,7 +174,8 @@ export function describeLeaseProtocol(name: string, open: () => Promise<Contract
       );
       expect(answer.next).toMatchObject({ eventId: "x2", attemptNumber: 1 });
       expect((await plane.readRun(claim.runId))?.output.map((c) => c.text)).toEqual(["first\n", "last\n"]);
-      // A resent complete claims nothing more: the first answer's claim may still be on its way.
+      // A resent complete claims nothing more: it gets the first answer's claim back (that answer may
+      // have been lost), never a second run for the one freed slot.
       const again = await protocol.complete(
         ref,
         { status: "completed", result: null, error: null },
@@ -183,7 +184,72 @@ export function describeLeaseProtocol(name: string, open: () => Promise<Contract
         },
       );
       expect(again).toMatchObject({ duplicate: true });
-      expect(again.next ?? null).toBeNull();
+      expect(again.next).toMatchObject({
+        runId: answer.next?.runId,
+        attemptId: answer.next?.attemptId,
+        leaseToken: answer.next?.leaseToken,
+      });
+    });
+
+    test("a resent complete whose first answer was lost gets back the run that answer claimed, while nobody started it", async () => {
+      const { protocol, plane } = await open();
+      await plane.dispatch(event("l1", "demo.blocked"));
+      await plane.dispatch(event("l2", "demo.blocked"));
+      await plane.dispatch(event("l3", "demo.blocked"));
+      const claim = await claimOne(protocol);
+      const ref = { attemptId: claim.attemptId, leaseToken: claim.leaseToken };
+      const done = { status: "completed", result: { status: "completed" }, error: null } as const;
+      const claimNext = { workerId: "w1", capabilities: ALL };
+      // The first answer, and the claim in it, never reach the worker.
+      const lost = await protocol.complete(ref, done, { claimNext });
+      expect(lost.next).toMatchObject({ eventId: "l2", attemptNumber: 1 });
+      const lostNext = lost.next as Claim;
+      // Another worker's resend of this attempt's completion is not handed the claim: it is w1's.
+      expect(
+        (await protocol.complete(ref, done, { claimNext: { ...claimNext, workerId: "w2" } })).next ?? null,
+      ).toBeNull();
+      // Without claimNext (the worker had a free slot) nothing is handed back either.
+      expect((await protocol.complete(ref, done)).next ?? null).toBeNull();
+      const retried = await protocol.complete(ref, done, { claimNext });
+      expect(retried).toMatchObject({ runId: claim.runId, status: "completed", duplicate: true });
+      const next = retried.next as Claim;
+      expect(next).toMatchObject({
+        runId: lostNext.runId,
+        eventId: "l2",
+        attemptId: lostNext.attemptId,
+        leaseToken: lostNext.leaseToken,
+        attemptNumber: 1,
+        leaseMs: LEASE_MS,
+        event: { id: "l2" },
+      });
+      expect(next.leaseExpiresAt).toBeGreaterThanOrEqual(lostNext.leaseExpiresAt);
+      expect(next.manifestHash).toBe(lostNext.manifestHash);
+      // The re-delivered claim is the live one: its token works, and it is the run's only attempt.
+      const nextRef = { attemptId: next.attemptId, leaseToken: next.leaseToken };
+      await protocol.heartbeat(nextRef);
+      expect(await plane.readRun(next.runId)).toMatchObject({ status: "running", attempts: [{ status: "running" }] });
+      // Once started (heartbeated), a resend hands it out no more; l3 is still queued for anyone.
+      expect((await protocol.complete(ref, done, { claimNext })).next ?? null).toBeNull();
+      expect(await claimOne(protocol, ALL, "w2")).toMatchObject({ eventId: "l3" });
+    });
+
+    test("a lost answer's claim is not handed back once its lease lapsed and the run was claimed again", async () => {
+      const { protocol, plane } = await open();
+      await plane.dispatch(event("m1", "demo.blocked"));
+      await plane.dispatch(event("m2", "demo.flaky"));
+      const claim = await claimOne(protocol);
+      const ref = { attemptId: claim.attemptId, leaseToken: claim.leaseToken };
+      const done = { status: "completed", result: { status: "completed" }, error: null } as const;
+      const claimNext = { workerId: "w1", capabilities: ALL };
+      const lost = await protocol.complete(ref, done, { claimNext });
+      expect(lost.next).toMatchObject({ eventId: "m2" });
+      const again = await eventually(
+        () => protocol.claim({ workerId: "w2", capabilities: ALL }).then((c) => c ?? undefined),
+        10_000,
+        "the re-claim after the lease lapsed",
+      );
+      expect(again).toMatchObject({ runId: lost.next?.runId, attemptNumber: 2 });
+      expect((await protocol.complete(ref, done, { claimNext })).next ?? null).toBeNull();
     });
 
     test("a resent complete of an attempt whose run was retried says the retry was queued", async () => {

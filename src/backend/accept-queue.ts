@@ -1,8 +1,8 @@
 // Group commit for accepted events: events arriving in the same tick share one transaction and one fsync.
 import { describeError } from "../core/errors.js";
-import { writeEventFile } from "../store/event-files.js";
 import { type InsertEventInput, type InsertEventOutcome, insertEvent } from "../store/insert-event.js";
-import type { Database } from "../store/sqlite.js";
+import { type Database, withSynchronous } from "../store/sqlite.js";
+import type { WalSync } from "../store/wal-sync.js";
 
 type Pending = {
   input: Omit<InsertEventInput, "now">;
@@ -11,20 +11,21 @@ type Pending = {
 };
 
 /**
- * With synchronous=FULL every commit waits for an fsync (~0.17 ms here, ~5,800 commits/s at best).
- * Batching the events that 32 connections deliver in one event-loop turn into one transaction keeps
- * each event's guarantee (its row and its runs commit together, before its answer) at a fraction of
- * the cost. Each event is its own savepoint, so one bad insert fails only its own request.
+ * Group commit: the events that connections deliver in one event-loop turn share one transaction, each
+ * its own savepoint (one bad insert fails only its own request). The commit skips the fsync and the
+ * batch then waits for a shared fdatasync of the WAL from the thread pool (see wal-sync.ts), so the
+ * event loop keeps reading the next requests meanwhile, and those form the next batch. Every event is
+ * on disk before its answer, and before any worker is told of its runs.
  */
 export class AcceptQueue {
   private pending: Pending[] = [];
   private scheduled = false;
-  /** Every flush still writing files or answering: a slow one may outlast a newer one. */
+  /** Every flush still committing, syncing or answering: a slow one may outlast a newer one. */
   private readonly flushing = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Database,
-    private readonly dataDir: string,
+    private readonly wal: WalSync,
     /**
      * Called after a batch is committed, before any answer, with the events it accepted (the service
      * announces them to live streams and wakes the worker pool).
@@ -45,7 +46,7 @@ export class AcceptQueue {
     });
   }
 
-  /** Resolves once every event handed in so far is committed, answered and has its file (for shutdown). */
+  /** Resolves once every event handed in so far is committed and answered (for shutdown). */
   async idle(): Promise<void> {
     while (this.scheduled || this.pending.length > 0 || this.flushing.size > 0) {
       if (this.flushing.size > 0) await Promise.all(this.flushing);
@@ -60,15 +61,18 @@ export class AcceptQueue {
     const now = Date.now();
     const outcomes: (InsertEventOutcome | Error)[] = [];
     try {
-      this.db.transaction(() => {
-        for (const item of batch) {
-          try {
-            outcomes.push(insertEvent(this.db, { ...item.input, now }));
-          } catch (error) {
-            outcomes.push(new Error(`could not store event: ${describeError(error)}`, { cause: error }));
+      withSynchronous(this.db, "NORMAL", () =>
+        this.db.transaction(() => {
+          for (const item of batch) {
+            try {
+              outcomes.push(insertEvent(this.db, { ...item.input, now }));
+            } catch (error) {
+              outcomes.push(new Error(`could not store event: ${describeError(error)}`, { cause: error }));
+            }
           }
-        }
-      })();
+        })(),
+      );
+      await this.wal.sync();
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
@@ -80,20 +84,5 @@ export class AcceptQueue {
       if (outcome instanceof Error || outcome === undefined) item.reject(outcome);
       else item.resolve(outcome);
     });
-    // The files follow the commit and the answers: the database is the source of truth. Each file is
-    // fsynced before its rename (see event-files.ts); answers waiting for that fsync cut accepts from
-    // 4,600 to 3,200 events/s (bench P3), behind them it costs ~4,000. A file missing after a crash in
-    // between is rewritten from the database at the next start, or before a unit reads it.
-    await Promise.all(
-      batch.map(async (item, index) => {
-        const outcome = outcomes[index];
-        if (outcome instanceof Error || outcome?.status !== "accepted") return;
-        try {
-          await writeEventFile(this.dataDir, item.input.event);
-        } catch (error) {
-          console.error(`warning: could not write the event file for ${item.input.event.id}: ${describeError(error)}`);
-        }
-      }),
-    );
   }
 }

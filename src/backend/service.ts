@@ -9,7 +9,7 @@ import type { FlowEvent, SkippedStep } from "../core/types.js";
 import { FlowCatalog } from "../engine/flow-catalog.js";
 import { killOrphans } from "../process/reap-orphans.js";
 import { retryDelay } from "../store/backoff.js";
-import { eventFilePath, removeStaleTempFiles, repairEventFile, writeEventFile } from "../store/event-files.js";
+import { eventFilePath, removeStaleTempFiles } from "../store/event-files.js";
 import { expireLeases } from "../store/expire-leases.js";
 import { findRun } from "../store/get-run.js";
 import type { InsertEventOutcome, PlannedRun } from "../store/insert-event.js";
@@ -19,6 +19,7 @@ import { DATABASE_FILE, openStore } from "../store/open-store.js";
 import { requestCancel } from "../store/request-cancel.js";
 import { runState } from "../store/run-state.js";
 import type { Database } from "../store/sqlite.js";
+import { WalSync } from "../store/wal-sync.js";
 import { FINISHED_STATUSES, type RunRecord } from "../wire/records.js";
 import { capabilitiesOf } from "../worker/capabilities.js";
 import { directExecutor } from "../worker/executors/direct.js";
@@ -34,6 +35,7 @@ import type { ServeConfig } from "./config.js";
 import { SessionStore } from "./dashboard/session-store.js";
 import { prepareDataDir } from "./data-dir-access.js";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
+import { EventFileWriter } from "./event-file-writer.js";
 import { LiveFeed } from "./live-feed.js";
 import { Scheduler } from "./scheduler.js";
 
@@ -68,6 +70,8 @@ export class BackendService {
   /** What live streams (`GET /runs/<id>/output`, `GET /stream`) follow: told of every change made here. */
   readonly feed: LiveFeed;
   private readonly queue: AcceptQueue;
+  private readonly files: EventFileWriter;
+  private readonly wal: WalSync;
   /** The lease protocol over this store: the service's own workers and remote ones (over HTTP) use it. */
   readonly protocol: SqliteLeaseProtocol;
   private readonly pool: WorkerLoop;
@@ -78,8 +82,6 @@ export class BackendService {
   private readonly localCapabilities: ReturnType<typeof capabilitiesOf>;
   private expiryTimer: NodeJS.Timeout | undefined;
   private readonly log: (line: string) => void;
-  /** Event files of chained events still being written: close() waits for them, so a clean stop leaves no temp file. */
-  private readonly fileWrites = new Set<Promise<unknown>>();
   /** Ends the spawn helper this service started its steps through (none before start()). */
   private stopSpawnHelper: () => Promise<void> = async () => {};
 
@@ -116,7 +118,10 @@ export class BackendService {
       onCompleted: (completion) => this.onCompleted(completion),
       onRunChanged: (runId, what) => (what === "output" ? this.feed.output(runId) : this.feed.runChanged(runId)),
     });
-    this.queue = new AcceptQueue(db, config.dataDir, (accepted) => {
+    this.wal = new WalSync(join(config.dataDir, DATABASE_FILE));
+    this.files = new EventFileWriter(db, config.dataDir, this.log);
+    this.queue = new AcceptQueue(db, this.wal, (accepted) => {
+      this.files.noteAccepted();
       // Announced before the pool is woken, so a stream sees a run queued before it sees it running.
       for (const outcome of accepted) this.announceAccepted(outcome.eventId, outcome.runIds);
       if (accepted.some((outcome) => outcome.runIds.length > 0)) this.protocol.notifyWork();
@@ -186,6 +191,7 @@ export class BackendService {
   start(): void {
     this.stopSpawnHelper = startSpawnHelper(this.config.cwd, this.log);
     this.recover();
+    this.files.start();
     void this.pool.start();
     this.scheduler.start();
     this.expiryTimer = setInterval(() => this.expire(), Math.max(100, Math.floor(this.config.leaseMs / 2)));
@@ -208,14 +214,7 @@ export class BackendService {
       );
       killOrphans(expired, (line) => this.log(line));
     }
-    // A crash between a commit and its event file leaves the file missing, a power loss may leave the
-    // newest ones missing or damaged; the database has every event. Only the newest are checked: older
-    // files were written long enough ago to be on disk.
-    let rewritten = 0;
-    for (const record of listEvents(this.db, { limit: 1_000 })) {
-      if (repairEventFile(eventFilePath(this.config.dataDir, record.id), record.event)) rewritten += 1;
-    }
-    if (rewritten > 0) this.log(`rewrote ${rewritten} event file(s) that were missing or damaged`);
+    this.files.repairRecent();
   }
 
   private expire(): void {
@@ -248,14 +247,10 @@ export class BackendService {
     );
     for (const warning of warnings) this.log(`warning: ${label}: ${warning}`);
     // The next events are committed already (with the completion); their files follow, as for posted ones.
-    for (const { event, outcome } of chained) {
+    for (const { outcome } of chained) {
       if (outcome.status !== "accepted") continue;
       this.announceAccepted(outcome.eventId, outcome.runIds);
-      const write = writeEventFile(this.config.dataDir, event).catch((error) =>
-        this.log(`warning: could not write the event file for ${event.id}: ${describeError(error)}`),
-      );
-      this.fileWrites.add(write);
-      void write.finally(() => this.fileWrites.delete(write));
+      this.files.noteAccepted();
     }
   }
 
@@ -367,12 +362,13 @@ export class BackendService {
       onlyDeadWorkers: true,
       retryDelayMs: this.retryDelay,
     });
+    await this.files.drain();
     // Streams see the runs' last state (interrupted ones included) while the store is still open, then end.
     this.feed.close();
     // Before the store closes: from db.close() to the end of close() nothing may wait, or a remote
     // worker's call would reach a closed database before the HTTP front marks it closed.
+    await this.wal.close();
     await this.stopSpawnHelper();
-    await Promise.all(this.fileWrites);
     this.db.close();
     this.lock.release();
   }

@@ -1,5 +1,6 @@
 // The lease protocol over a Convex app's wrapper functions: what `codex-flows worker --convex URL` speaks.
-import { UsageError } from "../core/errors.js";
+
+import { importModule } from "../core/import-module.js";
 import {
   type AttemptOutcome,
   type AttemptRef,
@@ -149,7 +150,7 @@ export class ConvexLeaseProtocol implements LeaseProtocol {
  * saying why), as with any control plane that refuses a completion.
  */
 async function refuseWhatConvexCannotStore(args: Record<string, unknown>): Promise<void> {
-  const { convexToJson } = await import("convex/values");
+  const { convexToJson } = await importModule<typeof import("convex/values")>("convex/values");
   try {
     convexToJson(args as never);
   } catch (error) {
@@ -157,20 +158,4 @@ async function refuseWhatConvexCannotStore(args: Record<string, unknown>): Promi
   }
 }
 
-/** A ConvexCaller over the official client (`new ConvexHttpClient(url)` from "convex/browser"). */
-export async function convexCaller(url: string): Promise<ConvexCaller> {
-  let modules: [typeof import("convex/browser"), typeof import("convex/server")];
-  try {
-    modules = await Promise.all([import("convex/browser"), import("convex/server")]);
-  } catch (error) {
-    throw new UsageError(`--convex needs the "convex" package next to codex-flows: ${(error as Error).message}`, {
-      hint: "npm install convex (a peer dependency of codex-flows)",
-    });
-  }
-  const [{ ConvexHttpClient }, { makeFunctionReference }] = modules;
-  const client = new ConvexHttpClient(url);
-  return {
-    mutation: (name, args) => client.mutation(makeFunctionReference<"mutation">(name), args),
-    query: (name, args) => client.query(makeFunctionReference<"query">(name), args),
-  };
-}
+export { convexCaller } from "./convex-caller.js";

@@ -1,8 +1,8 @@
 // The flows of a project as `syncManifests` takes them: each step with its trigger and payload schema (read here, on Node).
-import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { FlowConfigError } from "../core/errors.js";
 import { discoverFlows } from "../engine/discover.js";
+import { type SchemaBundle, schemaBundle } from "./schema-bundle.js";
 
 export interface ConvexStepManifest {
   name: string;
@@ -10,6 +10,9 @@ export interface ConvexStepManifest {
   triggerType: string;
   /** The trigger's JSON Schema document as JSON text: the component cannot read the project's files. */
   schema?: string;
+  /** With `schema`: the URL its relative `$ref`s resolve against, and the sibling files they reach. */
+  schemaUrl?: string;
+  schemaFiles?: SchemaBundle["schemaFiles"];
   retries: number;
 }
 
@@ -39,15 +42,7 @@ export function convexManifests(cwd: string): ConvexFlowManifest[] {
       runner: step.runner,
       triggerType: step.trigger.type,
       retries: step.retries,
-      ...(step.trigger.schema ? { schema: readSchema(step.trigger.schema, `${flow.name}/${step.name}`) } : {}),
+      ...(step.trigger.schema ? schemaBundle(step.trigger.schema, `${flow.name}/${step.name}`) : {}),
     })),
   }));
-}
-
-function readSchema(path: string, where: string): string {
-  try {
-    return JSON.stringify(JSON.parse(readFileSync(path, "utf8")));
-  } catch (error) {
-    throw new FlowConfigError(`${where}: cannot read its trigger schema ${path}: ${(error as Error).message}`);
-  }
 }

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { RunnerError } from "../core/errors.js";
+import { importModule } from "../core/import-module.js";
 import type { Runner } from "../runner/runner.js";
 
 const builtins: Record<string, () => Promise<Runner>> = {
@@ -55,7 +56,7 @@ const loaded = new Map<string, Promise<Runner>>();
 async function importPlugin(name: string, url: string): Promise<Runner> {
   let module: Record<string, unknown>;
   try {
-    module = (await import(url)) as Record<string, unknown>;
+    module = await importModule<Record<string, unknown>>(url);
   } catch (error) {
     throw new RunnerError(`runner package ${runnerPackage(name)} failed to load: ${(error as Error).message}`, {
       cause: error,

@@ -1,5 +1,6 @@
 // flow.toml's [[schedules]]: checks each cron expression and timezone (with croner) and computes fire times.
-import { Cron } from "croner";
+import { createRequire } from "node:module";
+import type { Cron } from "croner";
 import type { DiscoveryProblem, FlowDefinition, FlowEvent, ScheduleDefinition } from "../core/types.js";
 
 type RawSchedule = {
@@ -13,9 +14,14 @@ type RawSchedule = {
 /** `catch_up = "all"` fires at most this many missed ticks: a service down for a week on a per-minute cron would otherwise flood the queue. */
 export const MAX_CATCH_UP = 100;
 
+const require = createRequire(import.meta.url);
+/** Loaded on first use: most flows have no schedules, and `codex-flows run` should not pay for croner (bench P2). */
+let cronClass: typeof Cron | undefined;
+
 /** The croner job for a schedule, never started: this project computes ticks and fires them itself. */
 export function cronOf(schedule: Pick<ScheduleDefinition, "cron" | "timezone">): Cron {
-  return new Cron(schedule.cron, { paused: true, mode: "5-or-6-parts", timezone: schedule.timezone });
+  cronClass ??= (require("croner") as typeof import("croner")).Cron;
+  return new cronClass(schedule.cron, { paused: true, mode: "5-or-6-parts", timezone: schedule.timezone });
 }
 
 function timezoneProblem(timezone: string): string | undefined {

@@ -3,8 +3,8 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { homedir } from "node:os";
 import { join } from "node:path";
+import { cacheDir } from "../core/cache-dir.js";
 import type { ValidateFunction } from "./json-schema.js";
 import type { BranchShape, PayloadValidator } from "./schema-branches.js";
 
@@ -13,15 +13,10 @@ const FORMAT = "2";
 
 const require = createRequire(import.meta.url);
 
-/**
- * The cache folder: CODEX_FLOWS_CACHE_DIR, else $XDG_CACHE_HOME/codex-flows, else ~/.cache/codex-flows.
- * `CODEX_FLOWS_CACHE_DIR=off` turns the cache off. It is per user: cached code is executed.
- */
+/** `validators/` in the cache folder (see core/cache-dir.ts); undefined when caching is off. */
 export function validatorCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const configured = env.CODEX_FLOWS_CACHE_DIR;
-  if (configured === "off") return undefined;
-  const base = configured || join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "codex-flows");
-  return join(base, "validators");
+  const base = cacheDir(env);
+  return base === undefined ? undefined : join(base, "validators");
 }
 
 /** A key for everything the compiled code depends on: Ajv's version, the options, the schema texts. */

@@ -15,6 +15,8 @@ export interface ClaimOptions {
    * stopped): never claimed again until that is over, so one run never has two live steps.
    */
   exclude?: readonly string[];
+  /** The attempt whose `complete` asks for this claim (`claimNext`): it remembers the claim, for a resent complete. */
+  forAttempt?: number;
 }
 
 /** A claimed run as the store knows it: the protocol's claim (but the manifest hash), plus what chaining needs. */
@@ -72,6 +74,12 @@ export function claimRun(db: Database, options: ClaimOptions): StoredClaim | und
         `INSERT INTO attempts (run_id, number, worker_id, lease_token, lease_expires_at, heartbeat_at, started_at, status)
           VALUES (?, ?, ?, ?, ?, ?, ?, 'running')`,
       ).run(row.id, attemptNumber, workerId, token, expires, now, now);
+      if (options.forAttempt !== undefined) {
+        statement(db, "UPDATE attempts SET next_attempt_id = ? WHERE id = ?").run(
+          attempt.lastInsertRowid,
+          options.forAttempt,
+        );
+      }
       return {
         runId: row.id,
         eventId: row.event_id,

@@ -132,7 +132,22 @@ export const MIGRATIONS: readonly string[] = [
       FROM output_chunks WHERE idx IS NULL) AS numbered
     WHERE output_chunks.id = numbered.id;
   `,
-  // 6: listing runs by process status or flow, newest first, as one range read at any size (2,000,000
+  // 6: the attempt a completion's `claimNext` claimed for the freed slot, so a resent complete (the
+  // first answer was lost) hands that claim back instead of leaving the run claimed by nobody.
+  `
+  ALTER TABLE attempts ADD COLUMN next_attempt_id INTEGER;
+  `,
+  // 7: event files are written in the background, in seq order, behind the database (see
+  // backend/event-file-writer.ts): the seq through which every event has its file. Events stored
+  // before this schema had theirs written at intake.
+  `
+  CREATE TABLE IF NOT EXISTS event_file_mark (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL
+  );
+  INSERT INTO event_file_mark (id, seq) VALUES (1, (SELECT coalesce(max(seq), 0) FROM events));
+  `,
+  // 8: listing runs by process status or flow, newest first, as one range read at any size (2,000,000
   // runs: `GET /runs?status=failed` sorted every failed run through runs_queue's (status, available_at)
   // before; now a page costs about a millisecond, bench P6).
   `

@@ -1,6 +1,7 @@
 // Loading better-sqlite3 lazily (it is a native module) and caching prepared statements per connection.
 import type BetterSqlite3 from "better-sqlite3";
 import { BackendError } from "../core/errors.js";
+import { importModule } from "../core/import-module.js";
 
 export type Database = BetterSqlite3.Database;
 export type Statement = BetterSqlite3.Statement;
@@ -14,7 +15,7 @@ let constructorPromise: Promise<DatabaseConstructor> | undefined;
 
 async function loadConstructor(): Promise<DatabaseConstructor> {
   try {
-    const module = (await import("better-sqlite3")) as { default: DatabaseConstructor };
+    const module = await importModule<{ default: DatabaseConstructor }>("better-sqlite3");
     return module.default;
   } catch (error) {
     throw new BackendError(`the SQLite module better-sqlite3 could not be loaded (${(error as Error).message})`, {

@@ -7,12 +7,12 @@ import { internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx, mutation, query } from "./_generated/server.js";
 import { fireNextEvents } from "./chain.js";
+import { oldestClaimable } from "./claimable.js";
+import { claimNow, redeliveredClaim } from "./claims.js";
 import { readSettings } from "./settings.js";
 import { type Settlement, settleRun } from "./settle.js";
-import { newLeaseToken, nextSequence } from "./tokens.js";
 import { attemptRef, claimRequest, outcome, outputChunk } from "./validators.js";
 
-type ClaimRequest = Infer<typeof claimRequest>;
 type OutputChunk = Infer<typeof outputChunk>;
 
 /** A refused token: the transport turns it into LeaseLostError (nothing was changed). */
@@ -45,77 +45,6 @@ async function heldAttempt(ctx: MutationCtx, attemptId: number, leaseToken: stri
   return attempt;
 }
 
-function canRun(run: Doc<"flowRuns">, request: ClaimRequest): boolean {
-  if ((request.exclude ?? []).includes(run.runId)) return false;
-  if (!request.capabilities.runners.includes(run.runner)) return false;
-  const { flows } = request.capabilities;
-  return flows === "*" || flows.includes(run.flow);
-}
-
-/** Claims the oldest ready run the worker can run, under a new attempt whose lease a scheduled job watches. */
-export async function claimNow(ctx: MutationCtx, request: ClaimRequest) {
-  const now = Date.now();
-  const { leaseMs } = await readSettings(ctx);
-  const ready = ctx.db
-    .query("flowRuns")
-    .withIndex("by_status", (q) => q.eq("status", "queued").lte("availableAt", now));
-  let run: Doc<"flowRuns"> | null = null;
-  for await (const candidate of ready) {
-    if (canRun(candidate, request)) {
-      run = candidate;
-      break;
-    }
-  }
-  if (!run) return null;
-  const attemptNumber = run.attemptCount + 1;
-  await ctx.db.patch(run._id, {
-    status: "running",
-    attemptCount: attemptNumber,
-    startedAt: run.startedAt ?? now,
-    updatedAt: now,
-  });
-  const attemptId = await nextSequence(ctx, "attempt");
-  const leaseToken = newLeaseToken();
-  const leaseExpiresAt = now + leaseMs;
-  await ctx.db.insert("flowAttempts", {
-    attemptId,
-    runId: run._id,
-    number: attemptNumber,
-    workerId: request.workerId,
-    leaseToken,
-    leaseExpiresAt,
-    heartbeatAt: now,
-    startedAt: now,
-    status: "running",
-    endedByWorker: false,
-  });
-  await ctx.scheduler.runAt(leaseExpiresAt, internal.lease.expireLease, { attemptId });
-  const eventId = run.eventId;
-  const event = await ctx.db
-    .query("flowEvents")
-    .withIndex("by_eventId", (q) => q.eq("eventId", eventId))
-    .unique();
-  const flowName = run.flow;
-  const manifest = await ctx.db
-    .query("flowManifests")
-    .withIndex("by_name", (q) => q.eq("name", flowName))
-    .unique();
-  return {
-    runId: run.runId,
-    eventId: run.eventId,
-    flow: run.flow,
-    step: run.step,
-    attemptId,
-    attemptNumber,
-    maxAttempts: run.maxAttempts,
-    leaseToken,
-    leaseMs,
-    leaseExpiresAt,
-    event: event ? JSON.parse(event.body) : null,
-    manifestHash: manifest?.manifestHash ?? null,
-  };
-}
-
 /** The oldest ready run this worker can run, or null. Never waits: the transport polls `nextReadyAt`. */
 export const claim = mutation({
   args: claimRequest,
@@ -129,11 +58,8 @@ export const claim = mutation({
 export const nextReadyAt = query({
   args: { capabilities: claimRequest.fields.capabilities, exclude: v.optional(v.array(v.string())) },
   handler: async (ctx, { capabilities, exclude }) => {
-    const request = { workerId: "", capabilities, exclude };
-    for await (const run of ctx.db.query("flowRuns").withIndex("by_status", (q) => q.eq("status", "queued"))) {
-      if (canRun(run, request)) return run.availableAt;
-    }
-    return null;
+    const run = await oldestClaimable(ctx, capabilities, exclude);
+    return run ? run.availableAt : null;
   },
 });
 
@@ -187,7 +113,7 @@ async function earlierCompletion(ctx: MutationCtx, attemptId: number, leaseToken
   // The run has moved on to another attempt since: for this attempt's worker, its end queued a retry.
   const retried = run.status === "queued" || run.status === "running";
   const settlement: Settlement = { runId: run.runId, status: retried ? "queued" : run.status, retrying: retried };
-  return settlement;
+  return { attempt, settlement };
 }
 
 /**
@@ -201,7 +127,8 @@ export const complete = mutation({
     if (!attempt) {
       const earlier = await earlierCompletion(ctx, attemptId, leaseToken);
       if (!earlier) return LOST;
-      return { lost: false as const, ...earlier, duplicate: true, next: null };
+      const next = claimNext ? await redeliveredClaim(ctx, earlier.attempt, claimNext.workerId) : null;
+      return { lost: false as const, ...earlier.settlement, duplicate: true, next };
     }
     const result = outcome.result as FlowResult | null;
     if (result !== null) {
@@ -240,7 +167,7 @@ export const complete = mutation({
         if (chained.warnings.length > 0) await ctx.db.patch(run._id, { chainWarnings: chained.warnings });
       }
     }
-    const next = claimNext ? await claimNow(ctx, claimNext) : null;
+    const next = claimNext ? await claimNow(ctx, claimNext, attempt._id) : null;
     return { lost: false as const, ...settlement, duplicate: false, next };
   },
 });

@@ -34,12 +34,33 @@ function draftOf(schema: unknown): SchemaDraft {
   return "7"; // Ajv's default draft, as in the local backend
 }
 
-export function payloadValidator(text: string): Validator {
-  const known = validators.get(text);
+/** Where a schema's relative `$ref`s lead: the files synced with it (src/convex/schema-bundle.ts). */
+export interface SchemaRefs {
+  /** The schema's own URL, when it has no `$id`. */
+  url?: string;
+  files?: { url: string; text: string }[];
+}
+
+/** The document with `url` as its `$id` unless it has one, as the local backend compiles it. */
+function withId(schema: unknown, url: string | undefined): unknown {
+  if (url === undefined || typeof schema !== "object" || schema === null || "$id" in schema) return schema;
+  return { ...schema, $id: url };
+}
+
+export function payloadValidator(text: string, refs: SchemaRefs = {}): Validator {
+  const key = refs.url === undefined && !refs.files?.length ? text : JSON.stringify([text, refs.url, refs.files]);
+  const known = validators.get(key);
   if (known) return known;
-  const schema = JSON.parse(text) as unknown;
-  const validator = new Validator(schema as never, draftOf(schema), false);
-  validators.set(text, validator);
+  const schema = withId(JSON.parse(text), refs.url);
+  const draft = draftOf(schema);
+  const validator = new Validator(schema as never, draft, false);
+  for (const file of refs.files ?? []) {
+    const document = JSON.parse(file.text) as unknown;
+    // As locally, where each draft family has its own Ajv: a file of the other family is not reachable.
+    if ((draftOf(document) === "2020-12") !== (draft === "2020-12")) continue;
+    if (typeof document === "object" && document !== null) validator.addSchema(withId(document, file.url) as never);
+  }
+  validators.set(key, validator);
   return validator;
 }
 
@@ -66,7 +87,7 @@ function verdict(step: SyncedStep, type: string, payload: unknown): string | und
   if (step.schema === undefined) return undefined;
   let validator: Validator;
   try {
-    validator = payloadValidator(step.schema);
+    validator = payloadValidator(step.schema, { url: step.schemaUrl, files: step.schemaFiles });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return `schema error: ${message}`;

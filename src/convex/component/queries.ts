@@ -90,8 +90,11 @@ export const listRuns = query({
 
 async function outputOf(ctx: QueryCtx, attempts: Doc<"flowAttempts">[], after?: { attemptId: number; index: number }) {
   const chunks = [];
-  for (const attempt of attempts) {
-    if (after && attempt.attemptId < after.attemptId) continue;
+  // Attempts come in order of their number; ids are derived (not increasing), so the one `after`
+  // names is found by id and the earlier ones are skipped. An unknown id reads from the start.
+  const from = after ? attempts.findIndex((attempt) => attempt.attemptId === after.attemptId) : -1;
+  for (const [position, attempt] of attempts.entries()) {
+    if (position < from) continue;
     const rows = await ctx.db
       .query("flowOutputEvents")
       .withIndex("by_attempt", (q) =>

@@ -27,6 +27,10 @@ export const syncedStep = v.object({
   triggerType: v.string(),
   /** The trigger's JSON Schema document as JSON text (Convex fields cannot start with `$`); absent when any payload fits. */
   schema: v.optional(v.string()),
+  /** The URL the schema is checked under when it has no `$id`, so its relative `$ref`s resolve as locally. */
+  schemaUrl: v.optional(v.string()),
+  /** The sibling schema files its `$ref`s reach, each as JSON text under the URL the local backend gives it. */
+  schemaFiles: v.optional(v.array(v.object({ url: v.string(), text: v.string() }))),
   retries: v.number(),
 });
 
@@ -80,10 +84,17 @@ export default defineSchema({
   })
     .index("by_runId", ["runId"])
     .index("by_status", ["status", "availableAt"])
+    // What claims read: the queued runs of one runner (a worker taking any flow), or of one runner
+    // and flow, so a backlog for other runners or flows is never scanned (src/convex/component/claimable.ts).
+    .index("by_runner_queue", ["status", "runner", "availableAt"])
+    .index("by_flow_queue", ["status", "runner", "flow", "availableAt"])
     .index("by_event", ["eventId"]),
   /** One row per try of a run; the open one holds the lease. */
   flowAttempts: defineTable({
-    /** The protocol's numeric attempt id (Convex ids are strings; the lease protocol's are numbers). */
+    /**
+     * The protocol's numeric attempt id (Convex ids are strings; the lease protocol's are numbers),
+     * derived from the run id and `number` (tokens.ts `attemptIdFor`), so claims share no counter.
+     */
     attemptId: v.number(),
     runId: v.id("flowRuns"),
     number: v.number(),
@@ -97,6 +108,11 @@ export default defineSchema({
     finishedAt: v.optional(v.number()),
     /** True when the worker reported the end (so a resent complete is a duplicate, not a lost lease). */
     endedByWorker: v.boolean(),
+    /**
+     * The attempt this one's `complete` claimed for the freed slot (`claimNext`): a resent complete
+     * (its answer was lost) hands that claim back while nobody has started it.
+     */
+    nextAttemptId: v.optional(v.number()),
   })
     .index("by_attemptId", ["attemptId"])
     .index("by_run", ["runId", "number"]),
@@ -120,6 +136,9 @@ export default defineSchema({
     result: v.string(),
     at: v.number(),
   }).index("by_run", ["runId"]),
-  /** Sequences (the next attempt id). */
+  /**
+   * Sequences. No longer written (attempt ids are derived per run); kept so a deployment holding rows
+   * from before still validates against this schema.
+   */
   flowCounters: defineTable({ name: v.string(), value: v.number() }).index("by_name", ["name"]),
 });

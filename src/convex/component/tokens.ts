@@ -1,7 +1,5 @@
 // Lease tokens, derived run ids and numeric attempt ids, made inside the component's mutations.
 
-import type { MutationCtx } from "./_generated/server.js";
-
 /** 32 hex characters from Web Crypto (Convex offers crypto.getRandomValues in mutations; no node:crypto). */
 export function newLeaseToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -19,16 +17,18 @@ export async function runIdFor(eventId: string, flow: string, step: string, repl
   return `run_${hex.slice(0, 24)}`;
 }
 
-/** The next value of a named sequence (attempt ids are numbers in the lease protocol). */
-export async function nextSequence(ctx: MutationCtx, name: string): Promise<number> {
-  const row = await ctx.db
-    .query("flowCounters")
-    .withIndex("by_name", (q) => q.eq("name", name))
-    .unique();
-  if (!row) {
-    await ctx.db.insert("flowCounters", { name, value: 1 });
-    return 1;
-  }
-  await ctx.db.patch(row._id, { value: row.value + 1 });
-  return row.value + 1;
+/** 48 bits: a safe integer of at most 15 digits, as attempt ids are everywhere (the HTTP paths take 15). */
+const ATTEMPT_ID_HEX = 12;
+
+/**
+ * The numeric attempt id of a run's n-th attempt, from the run id and n: unique per run, so no shared
+ * counter (one every claim would write, serialising all claims). A hash, so a collision is possible;
+ * `salt` > 0 gives the next candidate, and the caller looks each one up before using it.
+ */
+export async function attemptIdFor(runId: string, attemptNumber: number, salt = 0): Promise<number> {
+  const text = `${runId}\0attempt:${attemptNumber}${salt > 0 ? `\0salt:${salt}` : ""}`;
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  const hex = [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  // Never 0: an id of 0 reads as "none" in too many places.
+  return Number.parseInt(hex.slice(0, ATTEMPT_ID_HEX), 16) || 1;
 }

@@ -3,9 +3,10 @@ import type { FlowResult } from "../../core/types.js";
 import type { FlowCatalog } from "../../engine/flow-catalog.js";
 import { appendOutput } from "../../store/append-output.js";
 import { retryDelay } from "../../store/backoff.js";
-import { claimRun, nextQueuedAt } from "../../store/claim-run.js";
+import { claimRun, nextQueuedAt, type StoredClaim } from "../../store/claim-run.js";
 import { findOpenAttempt, type OpenAttempt } from "../../store/find-attempt.js";
 import { heartbeat } from "../../store/heartbeat.js";
+import { redeliverClaim } from "../../store/redeliver-claim.js";
 import { releaseClaim } from "../../store/release-claim.js";
 import { type Database, withSynchronous } from "../../store/sqlite.js";
 import {
@@ -66,9 +67,9 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
     this.notifyWork();
   }
 
-  private claimNow(request: ClaimRequest, now = Date.now()): Claim | null {
+  private claimNow(request: ClaimRequest, now = Date.now(), forAttempt?: number): Claim | null {
     if (this.closed) return null;
-    const { db, leaseMs, catalog } = this.options;
+    const { db, leaseMs } = this.options;
     const stored = withSynchronous(db, "NORMAL", () =>
       claimRun(db, {
         workerId: request.workerId,
@@ -76,13 +77,30 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
         now,
         capabilities: request.capabilities,
         exclude: request.exclude,
+        forAttempt,
       }),
     );
     if (!stored) return null;
     this.options.onRunChanged?.(stored.runId, "status");
-    const flow = catalog.current(CATALOG_MAX_AGE_MS).flows.find((candidate) => candidate.name === stored.flow);
+    return this.claimOf(stored);
+  }
+
+  private claimOf(stored: StoredClaim): Claim {
+    const flow = this.options.catalog
+      .current(CATALOG_MAX_AGE_MS)
+      .flows.find((candidate) => candidate.name === stored.flow);
     const { replay: _replay, eventDepth: _depth, ...claim } = stored;
     return { ...claim, manifestHash: flow?.manifestHash ?? null };
+  }
+
+  /** For a resent complete: the claim its first answer carried, if nobody has started it (see redeliverClaim). */
+  private redelivered(attempt: AttemptRef, workerId: string): Claim | null {
+    if (this.closed) return null;
+    const { db, leaseMs } = this.options;
+    const stored = withSynchronous(db, "NORMAL", () =>
+      redeliverClaim(db, { ...attempt, workerId, leaseMs, now: Date.now() }),
+    );
+    return stored ? this.claimOf(stored) : null;
   }
 
   async claim(request: ClaimRequest, signal?: AbortSignal): Promise<Claim | null> {
@@ -167,8 +185,13 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
       retrying: settlement.retrying,
       duplicate: settled.kind === "duplicate",
     };
-    // Not for a resent complete: the first one's answer (and its claim) may be on its way still.
-    if (extras.claimNext && settled.kind === "settled") answer.next = this.claimNow({ ...extras.claimNext, waitMs: 0 });
+    // A resent complete claims nothing new: it gets back what the first one claimed, if that is still
+    // unstarted (its answer was lost with the claim), so one freed slot never gets two runs.
+    if (extras.claimNext && settled.kind === "settled") {
+      answer.next = this.claimNow({ ...extras.claimNext, waitMs: 0 }, Date.now(), attempt.attemptId);
+    } else if (extras.claimNext && settled.kind === "duplicate") {
+      answer.next = this.redelivered(attempt, extras.claimNext.workerId);
+    }
     return answer;
   }
 }
