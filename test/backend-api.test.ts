@@ -113,7 +113,8 @@ describe("backend API", () => {
     expect((await api(backend.url, "GET", "/runs?result=blocked")).body.runs.map((r: Run) => r.id)).toEqual([
       blocked?.id,
     ]);
-    expect(existsSync(eventFilePath(backend.dataDir, odd))).toBe(true);
+    // Event files follow the database in the background (docs/backend.md).
+    await eventually(() => existsSync(eventFilePath(backend.dataDir, odd)), 5_000, "the odd id's event file");
 
     const none = await api(backend.url, "GET", "/events/third");
     expect(none.body).toMatchObject({ event: { id: "third", matched: 0 }, runs: [] });
