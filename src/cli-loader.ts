@@ -19,13 +19,29 @@ import { IMPORTER } from "./core/import-module.js";
  */
 const bundle = join(__dirname, "cli-main.cjs");
 
-function cacheFile(folder: string): { file: string; prefix: string } {
-  const { size, mtimeMs } = statSync(bundle);
+/**
+ * Keyed by the bundle's content, not its size or mtime: V8 checks only the source's length, and
+ * installers that normalise mtimes would otherwise run an old release's bytecode for a new one of the
+ * same size. Hashing 600 kB costs about a millisecond.
+ */
+function cacheFile(folder: string, source: string): { file: string; prefix: string } {
   const install = createHash("sha256").update(bundle).digest("hex").slice(0, 12);
+  const content = createHash("sha256").update(source).digest("hex").slice(0, 16);
   const command = /^[a-z][a-z-]{0,19}$/.test(process.argv[2] ?? "") ? process.argv[2] : "other";
   const prefix = `cli-${install}-${command}-`;
-  const version = `${process.version}-${process.arch}-${size}-${Math.floor(mtimeMs)}`;
-  return { file: join(folder, "code", `${prefix}${version}.v8cache`), prefix };
+  return { file: join(folder, `${prefix}${process.version}-${process.arch}-${content}.v8cache`), prefix };
+}
+
+/**
+ * The cached bytecode is executed: only a folder of this user's that nobody else can write is used
+ * (created 0700), so another account cannot plant code through a shared or inherited cache path.
+ */
+function privateFolder(base: string): string | undefined {
+  const folder = join(base, "code");
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const { uid, mode } = statSync(folder);
+  const owner = typeof process.geteuid === "function" ? process.geteuid() : uid;
+  return uid === owner && (mode & 0o022) === 0 ? folder : undefined;
 }
 
 function readCache(file: string): Buffer | undefined {
@@ -38,30 +54,29 @@ function readCache(file: string): Buffer | undefined {
 
 /** Replaces this command's cache (and its stale versions) with what V8 compiled during this run. */
 function writeCache(script: Script, file: string, prefix: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
   try {
-    const folder = join(file, "..");
-    mkdirSync(folder, { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, script.createCachedData());
+    writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
     renameSync(temp, file);
+    // Other versions of this command's cache (an older bundle, another Node) are of no more use.
+    const folder = join(file, "..");
     for (const name of readdirSync(folder)) {
-      if (name.startsWith(prefix) && join(folder, name) !== file && name.endsWith(".v8cache")) {
-        rmSync(join(folder, name), { force: true });
-      }
+      if (name.startsWith(prefix) && join(folder, name) !== file) rmSync(join(folder, name), { force: true });
     }
   } catch {
     // An unwritable cache folder only means the next start compiles again.
+    rmSync(temp, { force: true });
   }
 }
 
-function runCached(folder: string): boolean {
+function runCached(base: string): boolean {
   let script: Script;
-  let file: string;
-  let prefix: string;
   try {
-    ({ file, prefix } = cacheFile(folder));
-    const cachedData = readCache(file);
+    const folder = privateFolder(base);
+    if (folder === undefined) return false;
     const source = readFileSync(bundle, "utf8").replace(/^#!.*/, "");
+    const { file, prefix } = cacheFile(folder, source);
+    const cachedData = readCache(file);
     script = new Script(Module.wrap(source), { filename: bundle, cachedData });
     if (cachedData === undefined || script.cachedDataRejected) {
       process.once("exit", () => writeCache(script, file, prefix));

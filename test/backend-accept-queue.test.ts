@@ -70,14 +70,44 @@ describe("accept queue", () => {
     db.close();
   });
 
-  test("concurrent syncs are coalesced: every caller resolves and none waits for a sync that started before it", async () => {
+  test("concurrent syncs all resolve; a closed WalSync refuses to sync", async () => {
     const { db, path } = await openDataDir();
     const wal = new WalSync(path);
     db.prepare("INSERT INTO store_probe (id, at) VALUES (1, 1)").run();
     await Promise.all(Array.from({ length: 50 }, () => wal.sync()));
     await wal.close();
-    // A closed WalSync opens its WAL again on the next sync.
-    await wal.sync();
+    await expect(wal.sync()).rejects.toThrow(/closed/);
+    db.close();
+  });
+
+  test("a failed sync is final: later syncs fail with it, and the events' POSTs with them", async () => {
+    const { db, dataDir } = await openDataDir();
+    // A WAL that is not there (the database path is wrong): the first sync fails for real.
+    const wal = new WalSync(join(dataDir, "elsewhere.sqlite"));
+    const queue = new AcceptQueue(db, wal, () => {});
+    await expect(queue.accept({ event: event("a"), runs: [], skipped: [] })).rejects.toThrow(
+      /could not be synced to disk .*restart the service/,
+    );
+    await expect(wal.sync()).rejects.toThrow(/could not be synced/);
+    await expect(wal.settled()).rejects.toThrow(/could not be synced/);
+    await wal.close();
+    db.close();
+  });
+
+  test("settled() waits only while a noted commit is not yet synced", async () => {
+    const { db, path } = await openDataDir();
+    const wal = new HeldWalSync(path);
+    let settled = false;
+    await wal.settled();
+    wal.noteCommit();
+    const waiting = wal.settled().then(() => {
+      settled = true;
+    });
+    await eventually(() => wal.held.length === 1, 5_000, "the sync to start");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(settled).toBe(false);
+    wal.held[0]?.();
+    await waiting;
     await wal.close();
     db.close();
   });
@@ -91,6 +121,7 @@ describe("event file writer", () => {
     const { dataDir, db, path } = await openDataDir();
     const logs: string[] = [];
     const files = new EventFileWriter(db, dataDir, (line) => logs.push(line));
+    files.start();
     const wal = new WalSync(path);
     const queue = new AcceptQueue(db, wal, () => files.noteAccepted());
     await insert(queue, ["a", "b", "c"]);
@@ -119,6 +150,7 @@ describe("event file writer", () => {
     const files = new EventFileWriter(again.db, dataDir, (line) => logs.push(line));
     files.start();
     await files.drain();
+    expect(eventFileMark(again.db)).toBe(2);
     expect(eventFileHolds(eventFilePath(dataDir, "x"), event("x"))).toBe(true);
     expect(eventFileHolds(eventFilePath(dataDir, "y"), event("y"))).toBe(true);
     // A power loss may tear files the mark already covers: the next start rewrites them.

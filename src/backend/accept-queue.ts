@@ -72,6 +72,7 @@ export class AcceptQueue {
           }
         })(),
       );
+      this.wal.noteCommit();
       await this.wal.sync();
     } catch (error) {
       for (const item of batch) item.reject(error);

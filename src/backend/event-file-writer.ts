@@ -14,8 +14,12 @@ import type { Database } from "../store/sqlite.js";
 
 /** Intake counts as busy this long after its last commit; files wait for a pause. */
 const QUIET_MS = 20;
-/** Past this many events without files the writer stops waiting for a pause, so the lag stays bounded. */
+/** Past this many events without files the writer stops waiting for pauses and writes as fast as it can. */
 const MAX_LAG = 10_000;
+/** How long shutdown spends on files still owed; the next start writes the rest (the mark says where). */
+const DRAIN_MS = 10_000;
+/** After a failed write (disk full, permissions) the writer tries that file again this much later. */
+const RETRY_MS = 1_000;
 const BATCH = 128;
 /** At start, how many of the newest files at or before the mark are checked (a power loss may have hurt them). */
 const RECHECK = 1_000;
@@ -27,7 +31,8 @@ const RECHECK = 1_000;
  * project's ext4 machines, against 0.1 ms for the whole request), so intake leaves them to this
  * writer. It follows the events table in seq order, writes during pauses in intake (or at once when
  * MAX_LAG files are owed), and records how far it got in the store, so a restart resumes there.
- * Graceful shutdown writes every file still owed.
+ * Graceful shutdown writes the files still owed, for up to DRAIN_MS. A write that fails stops the
+ * writer at that event (the mark stays before it) until a retry succeeds.
  */
 export class EventFileWriter {
   private written: number;
@@ -35,6 +40,9 @@ export class EventFileWriter {
   private running: Promise<void> | undefined;
   private again = false;
   private draining = false;
+  private started = false;
+  private stopped = false;
+  private failing = false;
 
   constructor(
     private readonly db: Database,
@@ -65,17 +73,37 @@ export class EventFileWriter {
 
   /** Starts writing what is owed (after a restart, what the previous service left). */
   start(): void {
+    this.started = true;
     this.kick();
   }
 
-  /** Writes every file still owed; for shutdown, while the store is open. */
+  /**
+   * For shutdown, while the store is open: writes the files still owed (for up to DRAIN_MS), then
+   * stops. A service that never started writes nothing (it changes nothing, see BackendService.open).
+   */
   async drain(): Promise<void> {
+    if (!this.started) {
+      this.stopped = true;
+      return;
+    }
     this.draining = true;
     this.kick();
+    const deadline = Date.now() + DRAIN_MS;
+    if (this.running) {
+      // The timer is cancelled once the writer is done, or it would hold the process for DRAIN_MS.
+      const timer = new AbortController();
+      const timeout = sleep(Math.max(0, deadline - Date.now()), undefined, { signal: timer.signal }).catch(() => {});
+      await Promise.race([this.running, timeout]);
+      timer.abort();
+    }
+    this.stopped = true;
     while (this.running) await this.running;
+    const owed = this.db.open ? newestEventSeq(this.db) - this.written : 0;
+    if (owed > 0) this.log(`${owed} event file(s) are left for the next start to write`);
   }
 
   private kick(): void {
+    if (this.stopped || !this.started) return;
     if (this.running) {
       this.again = true;
       return;
@@ -90,15 +118,24 @@ export class EventFileWriter {
   }
 
   private async writeOwed(): Promise<void> {
-    while (this.db.open) {
+    while (this.db.open && !this.stopped) {
       const batch = eventsAfter(this.db, this.written, BATCH);
       if (batch.length === 0) return;
       await this.waitForPause();
-      if (!this.db.open) return;
-      for (const stored of batch) await this.write(stored);
-      const last = batch[batch.length - 1] as StoredEventBody;
-      this.written = last.seq;
-      if (this.db.open) setEventFileMark(this.db, this.written);
+      let done: StoredEventBody | undefined;
+      for (const stored of batch) {
+        if (this.stopped || !this.db.open || !(await this.write(stored))) break;
+        done = stored;
+      }
+      if (done !== undefined) {
+        this.written = done.seq;
+        if (this.db.open) setEventFileMark(this.db, this.written);
+      }
+      if (done !== batch[batch.length - 1]) {
+        // A write failed (or the writer is stopping): try again later from that event.
+        if (this.failing && !this.stopped) await sleep(RETRY_MS);
+        if (this.stopped) return;
+      }
     }
   }
 
@@ -109,14 +146,23 @@ export class EventFileWriter {
     }
   }
 
-  private async write({ event }: StoredEventBody): Promise<void> {
+  /** False when the file could not be written (said once per run of failures). */
+  private async write({ event }: StoredEventBody): Promise<boolean> {
     const path = eventFilePath(this.dataDir, event.id);
     try {
       // Written already when a reader needed it first, or by a service that stopped before its mark moved.
-      if (eventFileHolds(path, event)) return;
-      await writeEventFile(this.dataDir, event);
+      if (!eventFileHolds(path, event)) await writeEventFile(this.dataDir, event);
+      if (this.failing) this.log(`event files are being written again (from ${event.id})`);
+      this.failing = false;
+      return true;
     } catch (error) {
-      this.log(`warning: could not write the event file for ${event.id}: ${describeError(error)}`);
+      if (!this.failing) {
+        this.log(
+          `warning: could not write the event file for ${event.id}: ${describeError(error)}; retrying every ${RETRY_MS / 1000} s (the database has the event)`,
+        );
+      }
+      this.failing = true;
+      return false;
     }
   }
 }

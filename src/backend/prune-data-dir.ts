@@ -2,7 +2,7 @@
 import { existsSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { BackendError } from "../core/errors.js";
-import { eventFilePath } from "../store/event-files.js";
+import { eventFilePath, removeStaleTempFiles } from "../store/event-files.js";
 import { DATABASE_FILE, openStore } from "../store/open-store.js";
 import { type PruneCounts, pruneEvents } from "../store/prune-events.js";
 import { lockDataDir } from "./data-dir-lock.js";
@@ -40,6 +40,9 @@ export async function pruneDataDir(dataDir: string, olderThanMs: number, now = D
     });
   }
   try {
+    // A service that died left its temp files for the next holder of the lock, which is this one:
+    // the next service will see a clean release and not look for them.
+    if (lock.predecessorDied) removeStaleTempFiles(dataDir);
     const db = await openStore(database);
     try {
       const acceptedBefore = now - olderThanMs;

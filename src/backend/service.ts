@@ -14,7 +14,7 @@ import { expireLeases } from "../store/expire-leases.js";
 import { findRun } from "../store/get-run.js";
 import type { InsertEventOutcome, PlannedRun } from "../store/insert-event.js";
 import { insertReplayRuns } from "../store/insert-replay-runs.js";
-import { findEvent, listEvents } from "../store/list-events.js";
+import { findEvent } from "../store/list-events.js";
 import { DATABASE_FILE, openStore } from "../store/open-store.js";
 import { requestCancel } from "../store/request-cancel.js";
 import { runState } from "../store/run-state.js";
@@ -110,15 +110,16 @@ export class BackendService {
       this.log,
     );
     this.catalog = new FlowCatalog(config.cwd);
+    this.wal = new WalSync(join(config.dataDir, DATABASE_FILE));
     this.protocol = new SqliteLeaseProtocol({
       db,
+      durability: this.wal,
       catalog: this.catalog,
       leaseMs: config.leaseMs,
       retryBackoffMs: config.retryBackoffMs,
       onCompleted: (completion) => this.onCompleted(completion),
       onRunChanged: (runId, what) => (what === "output" ? this.feed.output(runId) : this.feed.runChanged(runId)),
     });
-    this.wal = new WalSync(join(config.dataDir, DATABASE_FILE));
     this.files = new EventFileWriter(db, config.dataDir, this.log);
     this.queue = new AcceptQueue(db, this.wal, (accepted) => {
       this.files.noteAccepted();

@@ -27,7 +27,7 @@ export const RUN_COLUMNS = `id, event_id, flow, step, runner, replay, status, re
 /*
  * Each filter has an index ending in seq (runs_event, runs_status, runs_flow, runs_result), so with
  * one filter the page is one range read backwards along it; with several, SQLite walks one of them
- * and checks the rest (EXPLAIN QUERY PLAN in test/backend-runs-page.test.ts keeps this true).
+ * and checks the rest (EXPLAIN QUERY PLAN in test/backend-pages.test.ts keeps this true).
  */
 export function listRunsPage(db: Database, query: ListRunsQuery): RunsPage {
   const where: string[] = ["seq < ?"];

@@ -24,6 +24,10 @@ export async function openStore(path: string, options: OpenStoreOptions = {}): P
   const db = await openDatabase(path, options.readonly ? { readonly: true, fileMustExist: true } : {});
   try {
     for (const pragma of options.readonly ? PRAGMAS.slice(2) : PRAGMAS) db.pragma(pragma);
+    // Intake's durability rests on the WAL (store/wal-sync.ts): a file system that refuses it is an error, not a fallback.
+    if (!options.readonly && db.pragma("journal_mode", { simple: true }) !== "wal") {
+      throw new Error("SQLite could not switch the database to WAL mode (is the data dir on a network file system?)");
+    }
     if (!options.readonly) migrate(db);
   } catch (error) {
     db.close();

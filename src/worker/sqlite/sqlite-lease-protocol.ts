@@ -9,6 +9,7 @@ import { heartbeat } from "../../store/heartbeat.js";
 import { redeliverClaim } from "../../store/redeliver-claim.js";
 import { releaseClaim } from "../../store/release-claim.js";
 import { type Database, withSynchronous } from "../../store/sqlite.js";
+import type { Durability } from "../../store/wal-sync.js";
 import {
   type AttemptOutcome,
   type AttemptRef,
@@ -41,6 +42,12 @@ export interface SqliteLeaseProtocolOptions {
   onCompleted: (completion: Completion) => void;
   /** A run's status changed here (claimed, given back) or it has new output: live viewers look again. */
   onRunChanged?: (runId: string, what: "status" | "output") => void;
+  /**
+   * Events stored with synchronous=NORMAL (intake, a completion's next events) are on disk only once
+   * this settles: a claim of their runs waits for it, so no step runs for an event a power loss
+   * could still take back. Without it every commit is taken as durable.
+   */
+  durability?: Durability;
 }
 
 /**
@@ -110,6 +117,7 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
       // between them (a retry's backoff ending just then) was neither claimed nor waited for.
       const now = Date.now();
       const claim = this.claimNow(request, now);
+      if (claim) await this.options.durability?.settled();
       if (claim || this.closed || now >= deadline || signal?.aborted) return claim;
       await this.waitForWork(now, deadline, request.exclude ?? [], signal);
     }
@@ -175,6 +183,7 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
     });
     if (settled.kind === "lost") throw new LeaseLostError(attempt.attemptId);
     const { settlement } = settled;
+    if (settled.kind === "settled" && settled.chained.length > 0) this.options.durability?.noteCommit();
     if (settled.kind === "settled" && open) {
       this.options.onCompleted({ attempt: open, settled, result: outcome.result, warnings: chain.warnings });
       if (settlement.retrying || settled.chained.length > 0) this.notifyWork();
@@ -192,6 +201,7 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
     } else if (extras.claimNext && settled.kind === "duplicate") {
       answer.next = this.redelivered(attempt, extras.claimNext.workerId);
     }
+    if (answer.next) await this.options.durability?.settled();
     return answer;
   }
 }
