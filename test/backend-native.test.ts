@@ -1,7 +1,7 @@
 // When better-sqlite3's native binding is missing (npm 11 skipped its install script), backend commands say how to fix it.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { expect, test } from "vitest";
 import { CLI, ROOT, tempDir } from "./helpers.js";
 
@@ -23,7 +23,9 @@ test("a missing better-sqlite3 binding gives one clear line naming the fix", () 
     "throw new Error('Could not locate the bindings file. Tried: build/Release/better_sqlite3.node');\n",
   );
   mkdirSync(join(install, "dist"));
+  // The bin is a loader that runs the bundle beside it (src/cli-loader.ts).
   copyFileSync(CLI, join(install, "dist", "cli.cjs"));
+  copyFileSync(join(dirname(CLI), "cli-main.cjs"), join(install, "dist", "cli-main.cjs"));
 
   const result = spawnSync(
     process.execPath,
