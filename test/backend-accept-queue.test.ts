@@ -50,6 +50,26 @@ describe("accept queue", () => {
     db.close();
   });
 
+  test("one event that cannot be stored fails only its own request; the rest of its batch is stored", async () => {
+    const { db, path } = await openDataDir();
+    // A real failure inside the batch's transaction: SQLite refuses this one row.
+    db.exec(
+      "CREATE TRIGGER refuse_bad BEFORE INSERT ON events WHEN NEW.id = 'bad' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+    );
+    const wal = new WalSync(path);
+    const queue = new AcceptQueue(db, wal, () => {});
+    const results = await Promise.allSettled(
+      ["good1", "bad", "good2"].map((id) => queue.accept({ event: event(id), runs: [], skipped: [] })),
+    );
+    expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(
+      /could not store event: .*refused by the test/,
+    );
+    expect(db.prepare("SELECT id FROM events ORDER BY seq").pluck().all()).toEqual(["good1", "good2"]);
+    await wal.close();
+    db.close();
+  });
+
   test("an event is committed at once but answered, and announced, only after the WAL sync", async () => {
     const { db, path } = await openDataDir();
     const wal = new HeldWalSync(path);

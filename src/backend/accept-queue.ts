@@ -1,6 +1,6 @@
 // Group commit for accepted events: events arriving in the same tick share one transaction and one fsync.
 import { describeError } from "../core/errors.js";
-import { type InsertEventInput, type InsertEventOutcome, insertEvent } from "../store/insert-event.js";
+import { type InsertEventInput, type InsertEventOutcome, insertEvent, insertEventRows } from "../store/insert-event.js";
 import { type Database, withSynchronous } from "../store/sqlite.js";
 import type { WalSync } from "../store/wal-sync.js";
 
@@ -11,15 +11,18 @@ type Pending = {
 };
 
 /**
- * Group commit: the events that connections deliver in one event-loop turn share one transaction, each
- * its own savepoint (one bad insert fails only its own request). The commit skips the fsync and the
- * batch then waits for a shared fdatasync of the WAL from the thread pool (see wal-sync.ts), so the
- * event loop keeps reading the next requests meanwhile, and those form the next batch. Every event is
- * on disk before its answer, and before any worker is told of its runs.
+ * Group commit: pending events share one transaction, each its own savepoint (one bad insert fails
+ * only its own request). The commit skips the fsync and the batch then waits for an fdatasync of the
+ * WAL from the thread pool (see wal-sync.ts), so the event loop keeps reading requests meanwhile.
+ * Those wait for that sync to end and then form the next batch: one batch syncing at a time. Letting
+ * batches overlap made each fdatasync slower (the WAL grew under it: about 4 ms at 32 connections
+ * against 0.6 ms alone, bench P3) and the batches smaller. Every event is on disk before its answer.
  */
 export class AcceptQueue {
   private pending: Pending[] = [];
   private scheduled = false;
+  /** A batch is between its commit and the end of its sync: the next one waits for it. */
+  private syncing = false;
   /** Every flush still committing, syncing or answering: a slow one may outlast a newer one. */
   private readonly flushing = new Set<Promise<void>>();
 
@@ -36,13 +39,17 @@ export class AcceptQueue {
   accept(input: Omit<InsertEventInput, "now">): Promise<InsertEventOutcome> {
     return new Promise((resolve, reject) => {
       this.pending.push({ input, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          const flush = this.flush().finally(() => this.flushing.delete(flush));
-          this.flushing.add(flush);
-        });
-      }
+      this.schedule();
+    });
+  }
+
+  /** A flush on the next turn, unless one is scheduled or a batch is syncing (it schedules the next when done). */
+  private schedule(): void {
+    if (this.scheduled || this.syncing || this.pending.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      const flush = this.flush().finally(() => this.flushing.delete(flush));
+      this.flushing.add(flush);
     });
   }
 
@@ -60,23 +67,37 @@ export class AcceptQueue {
     this.scheduled = false;
     const now = Date.now();
     const outcomes: (InsertEventOutcome | Error)[] = [];
+    this.syncing = true;
     try {
-      withSynchronous(this.db, "NORMAL", () =>
-        this.db.transaction(() => {
-          for (const item of batch) {
-            try {
-              outcomes.push(insertEvent(this.db, { ...item.input, now }));
-            } catch (error) {
-              outcomes.push(new Error(`could not store event: ${describeError(error)}`, { cause: error }));
+      withSynchronous(this.db, "NORMAL", () => {
+        try {
+          // One statement per row, no savepoints: a savepoint per event cost two more statements each.
+          this.db.transaction(() => {
+            for (const item of batch) outcomes.push(insertEventRows(this.db, { ...item.input, now }));
+          })();
+        } catch {
+          // One of them failed and the whole batch rolled back: again, each event on its own savepoint,
+          // so only the bad one fails its request.
+          outcomes.length = 0;
+          this.db.transaction(() => {
+            for (const item of batch) {
+              try {
+                outcomes.push(insertEvent(this.db, { ...item.input, now }));
+              } catch (error) {
+                outcomes.push(new Error(`could not store event: ${describeError(error)}`, { cause: error }));
+              }
             }
-          }
-        })(),
-      );
+          })();
+        }
+      });
       this.wal.noteCommit();
       await this.wal.sync();
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
+    } finally {
+      this.syncing = false;
+      this.schedule();
     }
     const accepted = outcomes.filter((o): o is InsertEventOutcome => !(o instanceof Error) && o.status === "accepted");
     if (accepted.length > 0) this.onAccepted(accepted);

@@ -49,27 +49,30 @@ export function insertRuns(db: Database, eventId: string, runs: PlannedRun[], re
  * run ids the first one created.
  */
 export function insertEvent(db: Database, input: InsertEventInput): InsertEventOutcome {
+  return db.transaction(() => insertEventRows(db, input))();
+}
+
+/** What insertEvent does, inside the caller's transaction (which rolls back as a whole if this throws). */
+export function insertEventRows(db: Database, input: InsertEventInput): InsertEventOutcome {
   const { event, now } = input;
-  return db.transaction((): InsertEventOutcome => {
-    const parent = typeof event.parentEventId === "string" ? event.parentEventId : null;
-    const inserted = statement(db, INSERT_EVENT).run(
-      event.id,
-      event.type,
-      typeof event.source === "string" ? event.source : null,
-      event.receivedAt,
-      now,
-      JSON.stringify(event),
-      input.runs.length,
-      JSON.stringify(input.skipped),
-      parent,
-      input.depth ?? 0,
-    );
-    if (inserted.changes === 0) {
-      const rows = statement(db, "SELECT id FROM runs WHERE event_id = ? AND replay = 0 ORDER BY seq").all(
-        event.id,
-      ) as { id: string }[];
-      return { status: "duplicate", eventId: event.id, runIds: rows.map((row) => row.id) };
-    }
-    return { status: "accepted", eventId: event.id, runIds: insertRuns(db, event.id, input.runs, 0, now) };
-  })();
+  const parent = typeof event.parentEventId === "string" ? event.parentEventId : null;
+  const inserted = statement(db, INSERT_EVENT).run(
+    event.id,
+    event.type,
+    typeof event.source === "string" ? event.source : null,
+    event.receivedAt,
+    now,
+    JSON.stringify(event),
+    input.runs.length,
+    JSON.stringify(input.skipped),
+    parent,
+    input.depth ?? 0,
+  );
+  if (inserted.changes === 0) {
+    const rows = statement(db, "SELECT id FROM runs WHERE event_id = ? AND replay = 0 ORDER BY seq").all(event.id) as {
+      id: string;
+    }[];
+    return { status: "duplicate", eventId: event.id, runIds: rows.map((row) => row.id) };
+  }
+  return { status: "accepted", eventId: event.id, runIds: insertRuns(db, event.id, input.runs, 0, now) };
 }
