@@ -137,7 +137,7 @@ async function startBareServer() {
 /** Signed no-match POSTs per second at `connections`, after a warm-up (JIT, a grown database and WAL). */
 async function intakeRate(url, connections, prefix, count) {
   const pool = new Pool(url, { connections, pipelining: 1 });
-  await parallel(Math.min(count, 2_000), connections, (i) =>
+  await parallel(Math.min(count, 1_000), connections, (i) =>
     postEvent(pool, { id: `${prefix}-warm-${i}`, type: "bench.nomatch" }),
   );
   const start = performance.now();
@@ -174,7 +174,7 @@ function rawInsertRate(dir, count) {
 async function p3(rounds) {
   // Per connection count: a fresh service per round (its event files owed stay below the writer's
   // limit, as in any burst shorter than 10,000 events), against the bare server, interleaved.
-  const counts = { 1: 1_500, 8: 4_000, 32: 4_000 };
+  const counts = { 1: 800, 8: 3_000, 32: 3_000 };
   const service = { 1: [], 8: [], 32: [] };
   const floor = { 1: [], 8: [], 32: [] };
   const raw = [];
@@ -398,7 +398,7 @@ export async function benchBackend(rounds = 30) {
   // BENCH_ONLY=P4,P5 runs a subset.
   const only = process.env.BENCH_ONLY?.split(",");
   const wanted = (id) => !only || only.includes(id);
-  const repeats = Math.max(3, Math.min(5, Math.round(rounds / 6)));
+  const repeats = Math.max(3, Math.min(5, Math.round(rounds / 10)));
   if (wanted("P3")) await p3(repeats);
   if (wanted("P4")) await p4(Math.max(30, rounds * 2));
   if (wanted("P5")) await p5(repeats);
