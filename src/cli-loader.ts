@@ -13,8 +13,8 @@ import { IMPORTER } from "./core/import-module.js";
  * 600 kB bundle and compiles every function it calls (bench P2: about a fifth of the CLI's own CPU
  * for `codex-flows run`). Here the bundle is compiled through vm.Script with the bytecode V8 saved
  * last time. The cache is written at exit, after the command ran, so it holds the functions that
- * command compiled; hence one file per command. V8 checks the source hash and its own version and
- * flags and rejects a file that does not fit, which is then rewritten. Anything that goes wrong here
+ * command compiled; hence one file per command. V8 checks the source's length and its own version
+ * and flags and rejects a file that does not fit, which is then rewritten. Anything that goes wrong here
  * falls back to a plain require: the cache only ever costs a few milliseconds, never a failure.
  */
 const bundle = join(__dirname, "cli-main.cjs");
