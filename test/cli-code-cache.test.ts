@@ -1,10 +1,10 @@
 // The CLI loader (src/cli-loader.ts): a V8 code cache per command, rewritten when it does not fit, and
 // import() of packages still working when the bundle was compiled from it.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { api, startBackend } from "./backend-helpers.js";
-import { DIST, runCli, tempDir } from "./helpers.js";
+import { CLI, DIST, ROOT, runCli, runProcess, tempDir } from "./helpers.js";
 
 const cacheFiles = (dir: string) => {
   const folder = join(dir, "code");
@@ -23,6 +23,28 @@ describe("CLI code cache", () => {
     expect(readFileSync(join(dir, "code", cacheFiles(dir)[0] as string)).equals(made)).toBe(true);
     expect((await runCli(["check", "--help"], { env })).code).toBe(0);
     expect(cacheFiles(dir)).toHaveLength(2);
+  });
+
+  test("the cache is keyed by the bundle's content: an edit of the same size and mtime gets a new cache", async () => {
+    const install = tempDir("codex-flows-cache-install-");
+    copyFileSync(CLI, join(install, "cli.cjs"));
+    const bundle = join(install, "cli-main.cjs");
+    copyFileSync(join(DIST, "cli-main.cjs"), bundle);
+    const dir = tempDir();
+    const env = { ...process.env, CODEX_FLOWS_CACHE_DIR: dir, NODE_PATH: join(ROOT, "node_modules") };
+    const run = () => runProcess(process.execPath, [join(install, "cli.cjs"), "list", "--help"], { env });
+    expect((await run()).code).toBe(0);
+    const [first] = cacheFiles(dir);
+    // Same length, same mtime, other content (a release whose version string changed, say).
+    const { mtime } = statSync(bundle);
+    const text = readFileSync(bundle, "utf8");
+    writeFileSync(bundle, text.replace("Display this message", "Display this massage"));
+    utimesSync(bundle, mtime, mtime);
+    const again = await run();
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("Display this massage");
+    expect(cacheFiles(dir)).toHaveLength(1);
+    expect(cacheFiles(dir)[0]).not.toBe(first);
   });
 
   test("a damaged cache file is rejected by V8, the command still works, and the file is rewritten", async () => {
