@@ -22,7 +22,7 @@ export class RemoteChild extends EventEmitter {
 
   constructor(
     readonly id: number,
-    private readonly send: (message: ToSpawner) => void,
+    send: (message: ToSpawner) => void,
   ) {
     super();
     this.started = new Promise((resolve) => {
