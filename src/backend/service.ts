@@ -268,7 +268,7 @@ export class BackendService {
 
   /** A run this service's own workers cannot take waits for a remote worker: say so once, when it is queued. */
   private async noteUnrunnable(runs: PlannedRun[], runIds: string[]): Promise<void> {
-    if (this.config.concurrency === 0) return;
+    if (this.config.concurrency === 0 || runs.length === 0) return;
     const { runners } = await this.localCapabilities();
     runs.forEach((run, index) => {
       if (runners.includes(run.runner)) return;

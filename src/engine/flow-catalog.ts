@@ -56,8 +56,8 @@ export class FlowCatalog {
     return this.discovery;
   }
 
-  find(flowName: string, stepName: string): { flow: FlowDefinition; step: StepDefinition } | undefined {
-    const flow = this.current().flows.find((candidate) => candidate.name === flowName);
+  find(flowName: string, stepName: string, maxAgeMs = 0): { flow: FlowDefinition; step: StepDefinition } | undefined {
+    const flow = this.current(maxAgeMs).flows.find((candidate) => candidate.name === flowName);
     const step = flow?.steps.find((candidate) => candidate.name === stepName);
     return flow && step ? { flow, step } : undefined;
   }

@@ -38,9 +38,14 @@ interface QueuedRow {
   depth: number;
 }
 
-const NEXT_QUEUED = `SELECT runs.id, runs.event_id, runs.flow, runs.step, runs.replay, runs.attempt_count, runs.max_attempts,
+/**
+ * Walks the queued runs in seq order (runs_status) and stops at the first one this worker can take.
+ * Left to itself SQLite picks runs_queue for the `available_at` range and then sorts every ready run,
+ * reading each one's event body first: a claim then cost ~1.8 ms with 2,000 runs queued (bench P5).
+ */
+export const NEXT_QUEUED = `SELECT runs.id, runs.event_id, runs.flow, runs.step, runs.replay, runs.attempt_count, runs.max_attempts,
     events.body, events.depth
-  FROM runs JOIN events ON events.id = runs.event_id
+  FROM runs INDEXED BY runs_status JOIN events ON events.id = runs.event_id
   WHERE runs.status = 'queued' AND runs.available_at <= ?
     AND runs.id NOT IN (SELECT value FROM json_each(?))
     AND (? = 1 OR runs.runner IS NULL OR runs.runner IN (SELECT value FROM json_each(?)))
