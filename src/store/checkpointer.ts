@@ -1,0 +1,93 @@
+// Checkpointing the store's WAL from a worker thread, so its fsyncs never stop the event loop.
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
+import { describeError } from "../core/errors.js";
+import type { Database } from "./sqlite.js";
+
+/** How often the thread checkpoints; one with nothing new to copy costs a few µs. */
+export const CHECKPOINT_EVERY_MS = 100;
+/** SQLite's own default, restored when the thread cannot run. */
+const AUTO_CHECKPOINT_PAGES = 1_000;
+
+/**
+ * The thread's code: its own connection, a PASSIVE checkpoint every `everyMs` (it never waits for,
+ * nor blocks, the service's connection), and one more before it closes on "stop". The connection
+ * syncs at FULL, so each checkpoint syncs the WAL before copying it and the database after.
+ */
+const THREAD_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const Database = require(workerData.driver);
+const db = new Database(workerData.path, { fileMustExist: true });
+db.pragma("busy_timeout = 5000");
+db.pragma("synchronous = FULL");
+const checkpoint = () => {
+  try {
+    db.pragma("wal_checkpoint(PASSIVE)");
+  } catch (error) {
+    parentPort.postMessage({ warning: String(error && error.message || error) });
+  }
+};
+const timer = setInterval(checkpoint, workerData.everyMs);
+parentPort.on("message", (message) => {
+  if (message !== "stop") return;
+  clearInterval(timer);
+  checkpoint();
+  db.close();
+  parentPort.close();
+});
+parentPort.postMessage({ ready: true });
+`;
+
+export interface Checkpointer {
+  /** Ends the thread after a last checkpoint; the service's connection can then close as the last one. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Takes checkpoints over from `db` (the service's connection): SQLite runs them inside whichever
+ * commit crosses 1,000 WAL pages, and their two fsyncs (1 to 10 ms here) then stop every request
+ * and every step start behind that commit (bench P4's p99, P5). Until the thread is ready, and
+ * again if it fails, `db` checkpoints by itself as before, so the WAL never grows without bound.
+ */
+export function startCheckpointer(
+  db: Database,
+  path: string,
+  log: (line: string) => void,
+  everyMs = CHECKPOINT_EVERY_MS,
+): Checkpointer {
+  const driver = createRequire(import.meta.url).resolve("better-sqlite3");
+  const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { driver, path, everyMs } });
+  // A service that exits without stop() (a crash path) is not held up by the thread.
+  worker.unref();
+  let stopping = false;
+  let warned = false;
+  const selfCheckpointing = (why: string) => {
+    if (db.open) db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
+    if (!warned) log(`warning: the WAL checkpoint thread ${why}; the store checkpoints on its own again`);
+    warned = true;
+  };
+  worker.on("message", (message: { ready?: true; warning?: string }) => {
+    if (message.ready && !stopping && db.open) db.pragma("wal_autocheckpoint = 0");
+    if (message.warning) log(`warning: a WAL checkpoint failed: ${message.warning}`);
+  });
+  worker.on("error", (error) => selfCheckpointing(`failed (${describeError(error)})`));
+  const exited = new Promise<void>((resolve) => {
+    worker.once("exit", (code) => {
+      if (!stopping) selfCheckpointing(`exited (code ${code})`);
+      resolve();
+    });
+  });
+  return {
+    async stop() {
+      if (!stopping) {
+        stopping = true;
+        if (db.open) db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
+        worker.postMessage("stop");
+      }
+      // A checkpoint waits at most busy_timeout (5 s) for a lock; past twice that the thread is stuck.
+      const stuck = setTimeout(() => void worker.terminate(), 10_000);
+      await exited;
+      clearTimeout(stuck);
+    },
+  };
+}
