@@ -1,13 +1,24 @@
 // The paths a flow.toml names: inside the flow folder, also once symlinks are resolved, and really there.
 import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import type { DiscoveryProblem, FlowManifest } from "../core/types.js";
 
-/** Resolves a manifest path inside the flow folder; refuses absolute paths and `..` escapes. */
-function insideFlow(root: string, relativePath: string): string | undefined {
-  if (isAbsolute(relativePath)) return undefined;
-  const absolute = resolve(root, relativePath);
-  return contains(root, absolute) ? absolute : undefined;
+/**
+ * `value` split in its parts when it is a plain relative path (`a/b.ts`: no `.`, `..` or empty part),
+ * for which `resolve(root, value)` is `root/value` and `relative(root, root/value)` is `value`; else
+ * undefined. Node's `resolve` and `relative` normalize both sides every call: they were a fifth of
+ * discovering 1,000 flows (bench P6), and manifests almost always name plain paths.
+ */
+function plainParts(value: string): string[] | undefined {
+  if (sep !== "/" || value === "" || value.startsWith("/")) return undefined;
+  const parts = value.split("/");
+  for (const part of parts) if (part === "" || part === "." || part === "..") return undefined;
+  return parts;
+}
+
+/** `resolve(root, value)` for an absolute, normalized `root` (see plainParts). */
+export function resolveIn(root: string, value: string): string {
+  return plainParts(value) ? `${root}/${value}` : resolve(root, value);
 }
 
 function contains(root: string, path: string): boolean {
@@ -23,47 +34,10 @@ interface PathFacts {
   isFile: boolean;
 }
 
-/**
- * Where `absolute` (inside `root`) really is. Real paths on both sides when a symlink is involved: a
- * flow folder may itself be a symlink (an installed flow), and what counts is that the script or
- * schema a flow runs is part of the folder that was reviewed and installed. Without a symlink
- * between the folder and the file, its real path is the folder's plus the same relative path, so it
- * is inside: one lstat per component, whose last one also says whether it is a file, instead of two
- * realpaths (about 13 lstats each here) and a stat, which were half of discovering 1,000 flows (bench P6).
- */
-function inspect(root: string, absolute: string): PathFacts {
-  let path = root;
-  let last: ReturnType<typeof lstatSync>;
-  for (const part of relative(root, absolute).split(sep)) {
-    path = join(path, part);
-    last = lstatSync(path, { throwIfNoEntry: false });
-    if (!last) return { linked: false, isFile: false }; // missing: reported as "does not exist"
-    if (last.isSymbolicLink()) return linkedFacts(root, absolute);
-  }
-  return { linked: false, isFile: last?.isFile() ?? false };
-}
-
-function linkedFacts(root: string, absolute: string): PathFacts {
-  let real: string;
-  try {
-    real = realpathSync(absolute);
-  } catch {
-    return { linked: true, isFile: false }; // a dangling link: reported as "does not exist"
-  }
-  if (!contains(realpathSync(root), real)) return { escapesTo: real, linked: true, isFile: false };
-  return { linked: true, isFile: isFile(absolute) };
-}
-
-/** The other `*.json` entries in a schema's folder (what src/schema/payload-schema.ts registers with it). */
-function jsonSiblings(schema: string): { path: string; symlink: boolean }[] {
-  try {
-    return readdirSync(dirname(schema), { withFileTypes: true })
-      .filter((entry) => entry.name.endsWith(".json") && entry.name !== basename(schema))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      .map((entry) => ({ path: join(dirname(schema), entry.name), symlink: entry.isSymbolicLink() }));
-  } catch {
-    return [];
-  }
+/** A path a manifest names, resolved inside the flow folder: its absolute form and its parts below the folder. */
+interface Inside {
+  absolute: string;
+  parts: string[];
 }
 
 function isFile(path: string): boolean {
@@ -83,47 +57,154 @@ function isDirectory(path: string): boolean {
 }
 
 /**
- * Problems with a step's script, schema and cwd paths, appended to `problems`; a script that does not
- * exist goes to `missingScripts` (the caller decides whether that is a problem or a warning).
+ * Checks the paths of one flow's steps. What the file system says about a path is asked once per
+ * flow: the steps of a flow usually share their script (3 lstats of one file per flow before) and
+ * schema folder.
  */
-export function checkStepPaths(
-  root: string,
-  manifestPath: string,
-  step: FlowManifest["steps"][number],
-  index: number,
-  problems: DiscoveryProblem[],
-  missingScripts: DiscoveryProblem[] = problems,
-): void {
-  const at = `steps[${index}]`;
-  const fileField = (field: string, value: string, what: string, missing = problems) => {
-    const absolute = insideFlow(root, value);
-    const facts = absolute ? inspect(root, absolute) : undefined;
-    if (!absolute) {
-      problems.push({ path: manifestPath, field, message: `${what} "${value}" points outside the flow folder` });
-    } else if (facts?.escapesTo) {
-      const message = `${what} "${value}" is a symlink to ${facts.escapesTo}, outside the flow folder`;
-      problems.push({ path: manifestPath, field, message });
-    } else if (!facts?.isFile) {
-      missing.push({ path: manifestPath, field, message: `${what} "${value}" does not exist` });
-    }
-    return absolute && { absolute, linked: facts?.linked ?? false };
-  };
-  fileField(`${at}.script`, step.script, "script", missingScripts);
-  const schema =
-    step.trigger.schema === undefined ? undefined : fileField(`${at}.trigger.schema`, step.trigger.schema, "schema");
-  // The schema's `*.json` neighbours are loaded with it, so any of them can be `$ref`'d: they count as
-  // schemas too. Below a folder chain without symlinks only a neighbour that is a symlink can lead out.
-  if (schema) {
-    for (const sibling of jsonSiblings(schema.absolute)) {
-      if (!schema.linked && !sibling.symlink) continue;
-      const realTarget = inspect(root, sibling.path).escapesTo;
-      if (!realTarget) continue;
-      const message = `${relative(root, sibling.path)} (next to the schema, so its $refs can load it) is a symlink to ${realTarget}, outside the flow folder`;
-      problems.push({ path: manifestPath, field: `${at}.trigger.schema`, message });
-    }
+export class FlowPathChecker {
+  /** The flow folder, absolute and normalized. */
+  private readonly root: string;
+  private readonly facts = new Map<string, PathFacts>();
+  private readonly siblings = new Map<string, { name: string; symlink: boolean }[]>();
+  private realRoot: string | undefined;
+
+  constructor(
+    root: string,
+    private readonly manifestPath: string,
+  ) {
+    this.root = resolve(root);
   }
-  if (step.cwd !== undefined && !isDirectory(resolve(root, step.cwd))) {
-    const what = existsSync(resolve(root, step.cwd)) ? "is not a folder" : "does not exist";
-    problems.push({ path: manifestPath, field: `${at}.cwd`, message: `cwd "${step.cwd}" ${what}` });
+
+  /** The absolute path of a value in the manifest (script, schema, cwd), as the flow's steps get it. */
+  resolve(value: string): string {
+    return resolveIn(this.root, value);
+  }
+
+  /** Resolves a manifest path inside the flow folder; refuses absolute paths and `..` escapes. */
+  private inside(value: string): Inside | undefined {
+    const plain = plainParts(value);
+    // `..x` is refused like `..` (the check below has always looked at the relative path's start).
+    if (plain) return value.startsWith("..") ? undefined : { absolute: `${this.root}/${value}`, parts: plain };
+    if (isAbsolute(value)) return undefined;
+    const absolute = resolve(this.root, value);
+    if (!contains(this.root, absolute)) return undefined;
+    return { absolute, parts: relative(this.root, absolute).split(sep) };
+  }
+
+  /**
+   * Where `path` (inside the folder) really is. Real paths on both sides when a symlink is involved: a
+   * flow folder may itself be a symlink (an installed flow), and what counts is that the script or
+   * schema a flow runs is part of the folder that was reviewed and installed. Without a symlink
+   * between the folder and the file, its real path is the folder's plus the same relative path, so it
+   * is inside: one lstat per component, whose last one also says whether it is a file, instead of two
+   * realpaths (about 13 lstats each here) and a stat, which were half of discovering 1,000 flows (bench P6).
+   */
+  private inspect(path: Inside): PathFacts {
+    let facts = this.facts.get(path.absolute);
+    if (!facts) {
+      facts = this.walk(path);
+      this.facts.set(path.absolute, facts);
+    }
+    return facts;
+  }
+
+  private walk({ absolute, parts }: Inside): PathFacts {
+    let path = this.root;
+    let last: ReturnType<typeof lstatSync>;
+    for (const part of parts) {
+      path = `${path}${sep}${part}`;
+      last = lstatSync(path, { throwIfNoEntry: false });
+      if (!last) return { linked: false, isFile: false }; // missing: reported as "does not exist"
+      if (last.isSymbolicLink()) return this.linkedFacts(absolute);
+    }
+    return { linked: false, isFile: last?.isFile() ?? false };
+  }
+
+  private linkedFacts(absolute: string): PathFacts {
+    let real: string;
+    try {
+      real = realpathSync(absolute);
+    } catch {
+      return { linked: true, isFile: false }; // a dangling link: reported as "does not exist"
+    }
+    this.realRoot ??= realpathSync(this.root);
+    if (!contains(this.realRoot, real)) return { escapesTo: real, linked: true, isFile: false };
+    return { linked: true, isFile: isFile(absolute) };
+  }
+
+  /**
+   * The other `*.json` entries in the folder of a schema (what src/schema/payload-schema.ts registers
+   * with it), sorted, each with whether it is a symlink.
+   */
+  private jsonSiblings(schema: Inside): { sibling: Inside; symlink: boolean }[] {
+    const folder = dirname(schema.absolute);
+    let entries = this.siblings.get(folder);
+    if (!entries) {
+      try {
+        entries = readdirSync(folder, { withFileTypes: true })
+          .filter((entry) => entry.name.endsWith(".json"))
+          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+          .map((entry) => ({ name: entry.name, symlink: entry.isSymbolicLink() }));
+      } catch {
+        entries = [];
+      }
+      this.siblings.set(folder, entries);
+    }
+    const name = schema.parts[schema.parts.length - 1];
+    const up = schema.parts.slice(0, -1);
+    return entries
+      .filter((entry) => entry.name !== name)
+      .map((entry) => ({
+        sibling: { absolute: `${folder}${sep}${entry.name}`, parts: [...up, entry.name] },
+        symlink: entry.symlink,
+      }));
+  }
+
+  /**
+   * Problems with a step's script, schema and cwd paths, appended to `problems`; a script that does not
+   * exist goes to `missingScripts` (the caller decides whether that is a problem or a warning).
+   */
+  check(
+    step: FlowManifest["steps"][number],
+    index: number,
+    problems: DiscoveryProblem[],
+    missingScripts: DiscoveryProblem[] = problems,
+  ): void {
+    const { manifestPath } = this;
+    const at = `steps[${index}]`;
+    const fileField = (field: string, value: string, what: string, missing = problems) => {
+      const inside = this.inside(value);
+      const facts = inside ? this.inspect(inside) : undefined;
+      if (!inside) {
+        problems.push({ path: manifestPath, field, message: `${what} "${value}" points outside the flow folder` });
+      } else if (facts?.escapesTo) {
+        const message = `${what} "${value}" is a symlink to ${facts.escapesTo}, outside the flow folder`;
+        problems.push({ path: manifestPath, field, message });
+      } else if (!facts?.isFile) {
+        missing.push({ path: manifestPath, field, message: `${what} "${value}" does not exist` });
+      }
+      return inside && { inside, linked: facts?.linked ?? false };
+    };
+    fileField(`${at}.script`, step.script, "script", missingScripts);
+    const schema =
+      step.trigger.schema === undefined ? undefined : fileField(`${at}.trigger.schema`, step.trigger.schema, "schema");
+    // The schema's `*.json` neighbours are loaded with it, so any of them can be `$ref`'d: they count as
+    // schemas too. Below a folder chain without symlinks only a neighbour that is a symlink can lead out.
+    if (schema) {
+      for (const { sibling, symlink } of this.jsonSiblings(schema.inside)) {
+        if (!schema.linked && !symlink) continue;
+        const realTarget = this.inspect(sibling).escapesTo;
+        if (!realTarget) continue;
+        const message = `${sibling.parts.join(sep)} (next to the schema, so its $refs can load it) is a symlink to ${realTarget}, outside the flow folder`;
+        problems.push({ path: manifestPath, field: `${at}.trigger.schema`, message });
+      }
+    }
+    if (step.cwd !== undefined) {
+      const cwd = this.resolve(step.cwd);
+      if (!isDirectory(cwd)) {
+        const what = existsSync(cwd) ? "is not a folder" : "does not exist";
+        problems.push({ path: manifestPath, field: `${at}.cwd`, message: `cwd "${step.cwd}" ${what}` });
+      }
+    }
   }
 }

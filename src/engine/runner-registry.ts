@@ -40,6 +40,30 @@ export function runnerExists(name: string, fromDir: string): boolean {
   }
 }
 
+export type RunnerLookup = (name: string, fromDir: string) => boolean;
+
+/**
+ * runnerExists for one discovery, each folder's answer kept: 1,000 flows of one plugin runner under
+ * `flows/` look once each in their own folder and once in `flows/` and every folder above it, not
+ * once per step and level (a discovery is one moment, so a package installed during it may be missed).
+ */
+export function runnerLookup(): RunnerLookup {
+  const known = new Map<string, boolean>();
+  const lookup = (name: string, dir: string): boolean => {
+    if (name in builtins) return true;
+    const key = `${name}\0${dir}`;
+    let found = known.get(key);
+    if (found === undefined) {
+      found =
+        existsSync(join(dir, "node_modules", runnerPackage(name), "package.json")) ||
+        (dirname(dir) !== dir && lookup(name, dirname(dir)));
+      known.set(key, found);
+    }
+    return found;
+  };
+  return lookup;
+}
+
 function unknownRunner(name: string): RunnerError {
   return new RunnerError(`unknown runner "${name}"`, {
     hint: `use one of ${BUILTIN_RUNNERS.join(", ")}, or install the package ${runnerPackage(name)}`,
