@@ -3,28 +3,30 @@ import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from "node
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import type { DiscoveryProblem, FlowManifest } from "../core/types.js";
 
+/** A `.` or `..` part, an empty one (`a//b`, a trailing `/`), or a leading `/`. */
+const NOT_PLAIN = /(?:^|\/)\.{0,2}(?:\/|$)/;
+
 /**
- * `value` split in its parts when it is a plain relative path (`a/b.ts`: no `.`, `..` or empty part),
- * for which `resolve(root, value)` is `root/value` and `relative(root, root/value)` is `value`; else
- * undefined. Node's `resolve` and `relative` normalize both sides every call: they were a fifth of
- * discovering 1,000 flows (bench P6), and manifests almost always name plain paths.
+ * Whether `value` is a plain relative path (`a/b.ts`: no `.`, `..` or empty part), for which
+ * `resolve(root, value)` is `root/value` and `relative(root, root/value)` is `value`. Node's `resolve`
+ * and `relative` normalize both sides every call: they were a fifth of discovering 1,000 flows (bench
+ * P6), and manifests almost always name plain paths.
  */
-function plainParts(value: string): string[] | undefined {
-  if (sep !== "/" || value === "" || value.startsWith("/")) return undefined;
-  const parts = value.split("/");
-  for (const part of parts) if (part === "" || part === "." || part === "..") return undefined;
-  return parts;
+function isPlain(value: string): boolean {
+  return sep === "/" && !NOT_PLAIN.test(value);
 }
 
-/** `resolve(root, value)` for an absolute, normalized `root` (see plainParts). */
+/** `resolve(root, value)` for an absolute, normalized `root`. */
 export function resolveIn(root: string, value: string): string {
-  return plainParts(value) ? `${root}/${value}` : resolve(root, value);
+  return isPlain(value) ? `${root}/${value}` : resolve(root, value);
 }
 
 function contains(root: string, path: string): boolean {
   const rel = relative(root, path);
   return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
 }
+
+type EntryType = "file" | "symlink" | "other";
 
 interface PathFacts {
   /** Where a symlinked path really lives, when that is outside the flow folder. */
@@ -65,7 +67,8 @@ export class FlowPathChecker {
   /** The flow folder, absolute and normalized. */
   private readonly root: string;
   private readonly facts = new Map<string, PathFacts>();
-  private readonly siblings = new Map<string, { name: string; symlink: boolean }[]>();
+  /** Folders listed (a schema's): each entry's type, or null when the folder could not be read. */
+  private readonly listings = new Map<string, Map<string, EntryType> | null>();
   private realRoot: string | undefined;
 
   constructor(
@@ -82,9 +85,10 @@ export class FlowPathChecker {
 
   /** Resolves a manifest path inside the flow folder; refuses absolute paths and `..` escapes. */
   private inside(value: string): Inside | undefined {
-    const plain = plainParts(value);
     // `..x` is refused like `..` (the check below has always looked at the relative path's start).
-    if (plain) return value.startsWith("..") ? undefined : { absolute: `${this.root}/${value}`, parts: plain };
+    if (isPlain(value)) {
+      return value.startsWith("..") ? undefined : { absolute: `${this.root}/${value}`, parts: value.split("/") };
+    }
     if (isAbsolute(value)) return undefined;
     const absolute = resolve(this.root, value);
     if (!contains(this.root, absolute)) return undefined;
@@ -111,8 +115,16 @@ export class FlowPathChecker {
   private walk({ absolute, parts }: Inside): PathFacts {
     let path = this.root;
     let last: ReturnType<typeof lstatSync>;
-    for (const part of parts) {
-      path = `${path}${sep}${part}`;
+    for (let index = 0; index < parts.length; index += 1) {
+      // The last part's type is in its folder's listing when that was read (a schema's folder): the
+      // folders before it were just seen to be no symlinks, so it is the folder listed.
+      const listed = index === parts.length - 1 ? this.listings.get(path) : undefined;
+      if (listed) {
+        const type = listed.get(parts[index] as string);
+        if (type === "symlink") return this.linkedFacts(absolute);
+        return { linked: false, isFile: type === "file" }; // missing: reported as "does not exist"
+      }
+      path = `${path}${sep}${parts[index]}`;
       last = lstatSync(path, { throwIfNoEntry: false });
       if (!last) return { linked: false, isFile: false }; // missing: reported as "does not exist"
       if (last.isSymbolicLink()) return this.linkedFacts(absolute);
@@ -132,32 +144,42 @@ export class FlowPathChecker {
     return { linked: true, isFile: isFile(absolute) };
   }
 
+  /** The entries of `folder` by name, with their types (Node lstats an entry whose type the listing lacks). */
+  private list(folder: string): Map<string, EntryType> | null {
+    let listing = this.listings.get(folder);
+    if (listing === undefined) {
+      try {
+        listing = new Map();
+        for (const entry of readdirSync(folder, { withFileTypes: true })) {
+          listing.set(entry.name, entry.isSymbolicLink() ? "symlink" : entry.isFile() ? "file" : "other");
+        }
+      } catch {
+        listing = null;
+      }
+      this.listings.set(folder, listing);
+    }
+    return listing;
+  }
+
   /**
    * The other `*.json` entries in the folder of a schema (what src/schema/payload-schema.ts registers
    * with it), sorted, each with whether it is a symlink.
    */
   private jsonSiblings(schema: Inside): { sibling: Inside; symlink: boolean }[] {
     const folder = dirname(schema.absolute);
-    let entries = this.siblings.get(folder);
-    if (!entries) {
-      try {
-        entries = readdirSync(folder, { withFileTypes: true })
-          .filter((entry) => entry.name.endsWith(".json"))
-          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-          .map((entry) => ({ name: entry.name, symlink: entry.isSymbolicLink() }));
-      } catch {
-        entries = [];
-      }
-      this.siblings.set(folder, entries);
-    }
     const name = schema.parts[schema.parts.length - 1];
     const up = schema.parts.slice(0, -1);
-    return entries
-      .filter((entry) => entry.name !== name)
-      .map((entry) => ({
-        sibling: { absolute: `${folder}${sep}${entry.name}`, parts: [...up, entry.name] },
-        symlink: entry.symlink,
-      }));
+    const siblings: { sibling: Inside; symlink: boolean }[] = [];
+    for (const [entry, type] of this.list(folder) ?? []) {
+      if (!entry.endsWith(".json") || entry === name) continue;
+      siblings.push({
+        sibling: { absolute: `${folder}${sep}${entry}`, parts: [...up, entry] },
+        symlink: type === "symlink",
+      });
+    }
+    return siblings.sort((a, b) =>
+      a.sibling.absolute < b.sibling.absolute ? -1 : a.sibling.absolute > b.sibling.absolute ? 1 : 0,
+    );
   }
 
   /**
@@ -174,6 +196,8 @@ export class FlowPathChecker {
     const at = `steps[${index}]`;
     const fileField = (field: string, value: string, what: string, missing = problems) => {
       const inside = this.inside(value);
+      // A schema's folder is listed anyway, for its neighbours: the listing also says what the schema is.
+      if (inside && what === "schema") this.list(dirname(inside.absolute));
       const facts = inside ? this.inspect(inside) : undefined;
       if (!inside) {
         problems.push({ path: manifestPath, field, message: `${what} "${value}" points outside the flow folder` });
