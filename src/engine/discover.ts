@@ -48,17 +48,16 @@ function isDirectory(path: string): boolean {
 
 /** Problems with step runners that are neither built in nor installed as `codex-flows-runner-<name>`. */
 function runnerProblems(flow: FlowDefinition, runnerExists: RunnerLookup): DiscoveryProblem[] {
-  return flow.steps.flatMap((step, index) =>
-    runnerExists(step.runner, flow.root)
-      ? []
-      : [
-          {
-            path: flow.manifestPath,
-            field: `steps[${index}].runner`,
-            message: `unknown runner "${step.runner}" (built in: ${BUILTIN_RUNNERS.join(", ")}; or install ${runnerPackage(step.runner)})`,
-          },
-        ],
-  );
+  const problems: DiscoveryProblem[] = [];
+  flow.steps.forEach((step, index) => {
+    if (runnerExists(step.runner, flow.root)) return;
+    problems.push({
+      path: flow.manifestPath,
+      field: `steps[${index}].runner`,
+      message: `unknown runner "${step.runner}" (built in: ${BUILTIN_RUNNERS.join(", ")}; or install ${runnerPackage(step.runner)})`,
+    });
+  });
+  return problems;
 }
 
 /** Finds every flow under `cwd`. Never throws for a bad flow: it becomes an entry in `errors`. */

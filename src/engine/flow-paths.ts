@@ -26,6 +26,10 @@ function contains(root: string, path: string): boolean {
   return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
 }
 
+// One options object each for the calls made per flow.
+const NO_THROW = { throwIfNoEntry: false } as const;
+const WITH_TYPES = { withFileTypes: true } as const;
+
 type EntryType = "file" | "symlink" | "other";
 
 interface PathFacts {
@@ -66,7 +70,8 @@ function isDirectory(path: string): boolean {
 export class FlowPathChecker {
   /** The flow folder, absolute and normalized. */
   private readonly root: string;
-  private readonly facts = new Map<string, PathFacts>();
+  /** What each path the manifest names (by its text) resolved to and what is there. */
+  private readonly seen = new Map<string, { inside?: Inside; facts?: PathFacts }>();
   /** Folders listed (a schema's): each entry's type, or null when the folder could not be read. */
   private readonly listings = new Map<string, Map<string, EntryType> | null>();
   private realRoot: string | undefined;
@@ -75,12 +80,13 @@ export class FlowPathChecker {
     root: string,
     private readonly manifestPath: string,
   ) {
-    this.root = resolve(root);
+    // Discovery's folders are absolute and normalized already: resolving them again was measurable.
+    this.root = root.startsWith("/") && isPlain(root.slice(1)) ? root : resolve(root);
   }
 
   /** The absolute path of a value in the manifest (script, schema, cwd), as the flow's steps get it. */
   resolve(value: string): string {
-    return resolveIn(this.root, value);
+    return this.seen.get(value)?.inside?.absolute ?? resolveIn(this.root, value);
   }
 
   /** Resolves a manifest path inside the flow folder; refuses absolute paths and `..` escapes. */
@@ -102,14 +108,18 @@ export class FlowPathChecker {
    * between the folder and the file, its real path is the folder's plus the same relative path, so it
    * is inside: one lstat per component, whose last one also says whether it is a file, instead of two
    * realpaths (about 13 lstats each here) and a stat, which were half of discovering 1,000 flows (bench P6).
+   * Asked once per path and flow.
    */
-  private inspect(path: Inside): PathFacts {
-    let facts = this.facts.get(path.absolute);
-    if (!facts) {
-      facts = this.walk(path);
-      this.facts.set(path.absolute, facts);
+  private look(value: string, listFolder: boolean): { inside?: Inside; facts?: PathFacts } {
+    let seen = this.seen.get(value);
+    if (!seen) {
+      const inside = this.inside(value);
+      // A schema's folder is listed anyway, for its neighbours: the listing also says what the schema is.
+      if (inside && listFolder) this.list(dirname(inside.absolute));
+      seen = inside ? { inside, facts: this.walk(inside) } : {};
+      this.seen.set(value, seen);
     }
-    return facts;
+    return seen;
   }
 
   private walk({ absolute, parts }: Inside): PathFacts {
@@ -125,7 +135,7 @@ export class FlowPathChecker {
         return { linked: false, isFile: type === "file" }; // missing: reported as "does not exist"
       }
       path = `${path}${sep}${parts[index]}`;
-      last = lstatSync(path, { throwIfNoEntry: false });
+      last = lstatSync(path, NO_THROW);
       if (!last) return { linked: false, isFile: false }; // missing: reported as "does not exist"
       if (last.isSymbolicLink()) return this.linkedFacts(absolute);
     }
@@ -150,7 +160,7 @@ export class FlowPathChecker {
     if (listing === undefined) {
       try {
         listing = new Map();
-        for (const entry of readdirSync(folder, { withFileTypes: true })) {
+        for (const entry of readdirSync(folder, WITH_TYPES)) {
           listing.set(entry.name, entry.isSymbolicLink() ? "symlink" : entry.isFile() ? "file" : "other");
         }
       } catch {
@@ -195,10 +205,7 @@ export class FlowPathChecker {
     const { manifestPath } = this;
     const at = `steps[${index}]`;
     const fileField = (field: string, value: string, what: string, missing = problems) => {
-      const inside = this.inside(value);
-      // A schema's folder is listed anyway, for its neighbours: the listing also says what the schema is.
-      if (inside && what === "schema") this.list(dirname(inside.absolute));
-      const facts = inside ? this.inspect(inside) : undefined;
+      const { inside, facts } = this.look(value, what === "schema");
       if (!inside) {
         problems.push({ path: manifestPath, field, message: `${what} "${value}" points outside the flow folder` });
       } else if (facts?.escapesTo) {
@@ -217,7 +224,7 @@ export class FlowPathChecker {
     if (schema) {
       for (const { sibling, symlink } of this.jsonSiblings(schema.inside)) {
         if (!schema.linked && !symlink) continue;
-        const realTarget = this.inspect(sibling).escapesTo;
+        const realTarget = this.walk(sibling).escapesTo;
         if (!realTarget) continue;
         const message = `${sibling.parts.join(sep)} (next to the schema, so its $refs can load it) is a symlink to ${realTarget}, outside the flow folder`;
         problems.push({ path: manifestPath, field: `${at}.trigger.schema`, message });

@@ -110,6 +110,8 @@ interface ParsedManifest {
   loaded: Extract<LoadedFlow, { ok: false }> | { ok: true; manifest: RawManifest; hash: string };
 }
 const parsedByPath = new Map<string, ParsedManifest>();
+/** One options object for every read (a string is copied into a new one per call). */
+const UTF8 = { encoding: "utf8" } as const;
 
 /**
  * Loads `<root>/flow.toml`. Never throws for a bad manifest: every problem comes back with its file and field.
@@ -120,7 +122,7 @@ export function loadFlow(root: string, source: FlowSource, options: LoadOptions 
   const manifestPath = join(root, MANIFEST_FILE);
   let text: string;
   try {
-    text = readFileSync(manifestPath, "utf8");
+    text = readFileSync(manifestPath, UTF8);
   } catch {
     return { ok: false, problems: [{ path: manifestPath, message: "no flow.toml in this flow folder" }] };
   }
