@@ -1,6 +1,7 @@
 // Discovery and manifest validation against fixture projects: precedence, order, every manifest error.
-import { mkdirSync, symlinkSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, test } from "vitest";
 import { discoverFlows } from "../src/engine/discover.js";
 import { DEFAULT_TIMEOUT_MS } from "../src/engine/manifest.js";
@@ -418,5 +419,42 @@ describe("what discovery asks the file system once (bench P6, issue 12)", () => 
     const first = discoverFlows(dir).flows[0];
     (first?.schedules[0]?.event.payload as Record<string, unknown>).level = 99;
     expect(discoverFlows(dir).flows[0]?.schedules[0]?.event.payload).toEqual({ level: 1 });
+  });
+});
+
+describe("schema folders listed in an earlier discovery (bench P6, issue 12)", () => {
+  const flow = (name: string) =>
+    `name = "${name}"\n[[steps]]\nname = "s"\nrunner = "bun"\nscript = "s.ts"\n[steps.trigger]\ntype = "t"\nschema = "schemas/p.json"\n`;
+
+  test("a change to a folder listed and kept before is seen: a neighbour added, one renamed over, the schema gone", async () => {
+    const files: Record<string, string> = { "outside/common.json": "{}" };
+    for (const name of ["added", "renamed", "gone", "same"]) {
+      files[`flows/${name}/flow.toml`] = flow(name);
+      files[`flows/${name}/s.ts`] = "";
+      files[`flows/${name}/schemas/p.json`] = '{"type":"object"}';
+      files[`flows/${name}/schemas/common.json`] = "{}";
+    }
+    const dir = writeFiles(tempDir(), files);
+    // Listings are kept only once a folder has not changed for a while (src/engine/folder-listings.ts).
+    await sleep(2_100);
+    expect(discoverFlows(dir).flows.map((found) => found.name)).toEqual(["added", "gone", "renamed", "same"]);
+    const outside = join(dir, "outside/common.json");
+    symlinkSync(outside, join(dir, "flows/added/schemas/extra.json"));
+    symlinkSync(outside, join(dir, "flows/renamed/schemas/link.json"));
+    renameSync(join(dir, "flows/renamed/schemas/link.json"), join(dir, "flows/renamed/schemas/common.json"));
+    rmSync(join(dir, "flows/gone/schemas/p.json"));
+    const { flows, errors } = discoverFlows(dir);
+    expect(flows.map((found) => found.name)).toEqual(["same"]);
+    expect(errors.map((error) => [error.path.replace(`${dir}/`, ""), error.message])).toEqual([
+      [
+        "flows/added/flow.toml",
+        `schemas/extra.json (next to the schema, so its $refs can load it) is a symlink to ${outside}, outside the flow folder`,
+      ],
+      ["flows/gone/flow.toml", 'schema "schemas/p.json" does not exist'],
+      [
+        "flows/renamed/flow.toml",
+        `schemas/common.json (next to the schema, so its $refs can load it) is a symlink to ${outside}, outside the flow folder`,
+      ],
+    ]);
   });
 });

@@ -1,7 +1,8 @@
 // The paths a flow.toml names: inside the flow folder, also once symlinks are resolved, and really there.
-import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { existsSync, lstatSync, realpathSync, type Stats, statSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import type { DiscoveryProblem, FlowManifest } from "../core/types.js";
+import { type Listing, listFolder } from "./folder-listings.js";
 
 /** A `.` or `..` part, an empty one (`a//b`, a trailing `/`), or a leading `/`. */
 const NOT_PLAIN = /(?:^|\/)\.{0,2}(?:\/|$)/;
@@ -26,11 +27,8 @@ function contains(root: string, path: string): boolean {
   return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
 }
 
-// One options object each for the calls made per flow.
+// One options object for the lstat made per path.
 const NO_THROW = { throwIfNoEntry: false } as const;
-const WITH_TYPES = { withFileTypes: true } as const;
-
-type EntryType = "file" | "symlink" | "other";
 
 interface PathFacts {
   /** Where a symlinked path really lives, when that is outside the flow folder. */
@@ -73,7 +71,7 @@ export class FlowPathChecker {
   /** What each path the manifest names (by its text) resolved to and what is there. */
   private readonly seen = new Map<string, { inside?: Inside; facts?: PathFacts }>();
   /** Folders listed (a schema's): each entry's type, or null when the folder could not be read. */
-  private readonly listings = new Map<string, Map<string, EntryType> | null>();
+  private readonly listings = new Map<string, Listing | null>();
   private realRoot: string | undefined;
 
   constructor(
@@ -110,25 +108,26 @@ export class FlowPathChecker {
    * realpaths (about 13 lstats each here) and a stat, which were half of discovering 1,000 flows (bench P6).
    * Asked once per path and flow.
    */
-  private look(value: string, listFolder: boolean): { inside?: Inside; facts?: PathFacts } {
+  private look(value: string, viaListing: boolean): { inside?: Inside; facts?: PathFacts } {
     let seen = this.seen.get(value);
     if (!seen) {
       const inside = this.inside(value);
-      // A schema's folder is listed anyway, for its neighbours: the listing also says what the schema is.
-      if (inside && listFolder) this.list(dirname(inside.absolute));
-      seen = inside ? { inside, facts: this.walk(inside) } : {};
+      seen = inside ? { inside, facts: this.walk(inside, viaListing) } : {};
       this.seen.set(value, seen);
     }
     return seen;
   }
 
-  private walk({ absolute, parts }: Inside): PathFacts {
+  /**
+   * `viaListing`: the path's folder is listed (a schema's, for its neighbours), and the listing also
+   * says what the last part is, for one lstat less. The folders before it were just seen to be no
+   * symlinks, so it is the folder listed.
+   */
+  private walk({ absolute, parts }: Inside, viaListing = false): PathFacts {
     let path = this.root;
-    let last: ReturnType<typeof lstatSync>;
+    let last: Stats | undefined;
     for (let index = 0; index < parts.length; index += 1) {
-      // The last part's type is in its folder's listing when that was read (a schema's folder): the
-      // folders before it were just seen to be no symlinks, so it is the folder listed.
-      const listed = index === parts.length - 1 ? this.listings.get(path) : undefined;
+      const listed = viaListing && index === parts.length - 1 ? this.list(path, last) : undefined;
       if (listed) {
         const type = listed.get(parts[index] as string);
         if (type === "symlink") return this.linkedFacts(absolute);
@@ -154,18 +153,11 @@ export class FlowPathChecker {
     return { linked: true, isFile: isFile(absolute) };
   }
 
-  /** The entries of `folder` by name, with their types (Node lstats an entry whose type the listing lacks). */
-  private list(folder: string): Map<string, EntryType> | null {
+  /** The entries of `folder` by name, with their types; `stats`: the folder's lstat, when just taken. */
+  private list(folder: string, stats?: Stats): Listing | null {
     let listing = this.listings.get(folder);
     if (listing === undefined) {
-      try {
-        listing = new Map();
-        for (const entry of readdirSync(folder, WITH_TYPES)) {
-          listing.set(entry.name, entry.isSymbolicLink() ? "symlink" : entry.isFile() ? "file" : "other");
-        }
-      } catch {
-        listing = null;
-      }
+      listing = listFolder(folder, stats);
       this.listings.set(folder, listing);
     }
     return listing;
