@@ -115,8 +115,9 @@ const UTF8 = { encoding: "utf8" } as const;
 
 /**
  * Loads `<root>/flow.toml`. Never throws for a bad manifest: every problem comes back with its file and field.
- * The file is read every time, and its paths checked every time; only the TOML parse and the schema
- * check are kept per path while the text is the same (a third of discovering 1,000 flows, bench P6).
+ * The file is read every time, and its paths checked every time (a schema folder's listing is reused
+ * while the folder's lstat is unchanged, src/engine/folder-listings.ts); only the TOML parse and the
+ * schema check are kept per path while the text is the same (a third of discovering 1,000 flows, bench P6).
  */
 export function loadFlow(root: string, source: FlowSource, options: LoadOptions = {}): LoadedFlow {
   const manifestPath = join(root, MANIFEST_FILE);

@@ -28,24 +28,14 @@ async function resolveRunnerPackage(name: string, fromDir: string): Promise<stri
   }
 }
 
-/**
- * Whether `name` is a built-in runner or a runner package installed in a node_modules folder at or
- * above `fromDir`. A cheap look for the folder, for discovery; loading does the full resolution.
- */
-export function runnerExists(name: string, fromDir: string): boolean {
-  if (name in builtins) return true;
-  for (let dir = fromDir; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "node_modules", runnerPackage(name), "package.json"))) return true;
-    if (dirname(dir) === dir) return false;
-  }
-}
-
 export type RunnerLookup = (name: string, fromDir: string) => boolean;
 
 /**
- * runnerExists for one discovery, each folder's answer kept: 1,000 flows of one plugin runner under
- * `flows/` look once each in their own folder and once in `flows/` and every folder above it, not
- * once per step and level (a discovery is one moment, so a package installed during it may be missed).
+ * For one discovery: whether `name` is a built-in runner or a runner package installed in a
+ * node_modules folder at or above `fromDir` (a cheap look for the folder; loading does the full
+ * resolution). Each folder's answer is kept: 1,000 flows of one plugin runner under `flows/` look
+ * once each in their own folder and once in `flows/` and every folder above it, not once per step
+ * and level. Make a new one per discovery, which is one moment: a package installed during it may be missed.
  */
 export function runnerLookup(): RunnerLookup {
   const known = new Map<string, boolean>();
