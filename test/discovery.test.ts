@@ -1,6 +1,7 @@
 // Discovery and manifest validation against fixture projects: precedence, order, every manifest error.
-import { mkdirSync, symlinkSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, test } from "vitest";
 import { discoverFlows } from "../src/engine/discover.js";
 import { DEFAULT_TIMEOUT_MS } from "../src/engine/manifest.js";
@@ -295,5 +296,165 @@ describe("discovering again in one process", () => {
     expect(second?.manifestHash).not.toBe(first?.manifestHash);
     writeFiles(dir, { "flows/x/flow.toml": `name = "x"\nsteps = 3\n` });
     expect(discoverFlows(dir).errors.map((error) => error.field)).toEqual(["steps"]);
+  });
+});
+
+describe("what discovery asks the file system once (bench P6, issue 12)", () => {
+  /** A flow "x" with one step per entry: the step's lines, then its trigger's lines. */
+  const manifest = (steps: (string | [string, string])[]) =>
+    `name = "x"\n${steps
+      .map((step, n) => {
+        const [lines, trigger] = typeof step === "string" ? [step, ""] : step;
+        return `[[steps]]\nname = "s${n}"\nrunner = "bun"\n${lines}\n[steps.trigger]\ntype = "t"\n${trigger}\n`;
+      })
+      .join("")}`;
+
+  test("entries of flows/ that are files, symlinks to files or dangling symlinks are not flows; symlinked folders are", () => {
+    const dir = writeFiles(tempDir(), {
+      "flows/a/flow.toml": manifest(['script = "s.ts"']).replace('name = "x"', 'name = "a"'),
+      "flows/a/s.ts": "",
+      "flows/notes.txt": "not a flow",
+      "elsewhere/b/flow.toml": manifest(['script = "s.ts"']).replace('name = "x"', 'name = "b"'),
+      "elsewhere/b/s.ts": "",
+    });
+    symlinkSync(join(dir, "flows/notes.txt"), join(dir, "flows/file-link"));
+    symlinkSync(join(dir, "nowhere"), join(dir, "flows/dangling"));
+    symlinkSync(join(dir, "elsewhere/b"), join(dir, "flows/b"));
+    const discovery = discoverFlows(dir);
+    expect(discovery.errors).toEqual([]);
+    expect(discovery.flows.map((flow) => [flow.name, flow.root])).toEqual([
+      ["a", join(dir, "flows/a")],
+      ["b", join(dir, "flows/b")],
+    ]);
+  });
+
+  test("a script shared by steps is reported for each step that names it", () => {
+    const dir = writeFiles(tempDir(), {
+      "flows/x/flow.toml": manifest(['script = "gone.ts"', 'script = "gone.ts"', 'script = "s.ts"']),
+      "flows/x/s.ts": "",
+    });
+    expect(discoverFlows(dir).errors.map((error) => [error.field, error.message])).toEqual([
+      ["steps[0].script", 'script "gone.ts" does not exist'],
+      ["steps[1].script", 'script "gone.ts" does not exist'],
+    ]);
+    const { flows, warnings } = discoverFlows(dir, { scriptsOptional: true });
+    expect(flows.map((flow) => flow.name)).toEqual(["x"]);
+    expect(warnings?.map((warning) => warning.field)).toEqual(["steps[0].script", "steps[1].script"]);
+  });
+
+  test("a schema is a file in its folder: a folder of that name, a missing one or a missing folder are refused", () => {
+    const schemas = [
+      "schemas/folder.json",
+      "schemas/gone.json",
+      "nope/p.json",
+      "schemas/ok.schema.json",
+      "schemas/in.json",
+    ];
+    const dir = writeFiles(tempDir(), {
+      "flows/x/flow.toml": manifest(schemas.map((schema) => ['script = "s.ts"', `schema = "${schema}"`])),
+      "flows/x/s.ts": "",
+      "flows/x/schemas/folder.json/inner.json": "{}",
+      "flows/x/schemas/ok.schema.json": '{"type":"object"}',
+      "flows/x/real.json": '{"type":"object"}',
+    });
+    symlinkSync("../real.json", join(dir, "flows/x/schemas/in.json"));
+    const { flows, errors } = discoverFlows(dir);
+    expect(flows).toEqual([]);
+    expect(errors.map((error) => [error.field, error.message])).toEqual([
+      ["steps[0].trigger.schema", 'schema "schemas/folder.json" does not exist'],
+      ["steps[1].trigger.schema", 'schema "schemas/gone.json" does not exist'],
+      ["steps[2].trigger.schema", 'schema "nope/p.json" does not exist'],
+    ]);
+  });
+
+  test("paths that are not plain (./, .., //) resolve as before, and the steps get absolute paths", () => {
+    const dir = writeFiles(tempDir(), {
+      "flows/x/flow.toml": manifest([
+        ['script = "./s.ts"\ncwd = "sub/.."', 'schema = "./sub/../p.json"'],
+        'script = "sub/../s.ts"\ncwd = "sub/"',
+        'script = "sub//t.ts"',
+      ]),
+      "flows/x/s.ts": "",
+      "flows/x/sub/t.ts": "",
+      "flows/x/p.json": "{}",
+    });
+    const { flows, errors } = discoverFlows(dir);
+    expect(errors).toEqual([]);
+    const root = join(dir, "flows/x");
+    expect(flows[0]?.steps.map((step) => [step.script, step.cwd, step.trigger.schema])).toEqual([
+      [join(root, "s.ts"), root, join(root, "p.json")],
+      [join(root, "s.ts"), join(root, "sub"), undefined],
+      [join(root, "sub/t.ts"), root, undefined],
+    ]);
+  });
+
+  test("a plugin runner installed in one flow's folder is not found for another flow", () => {
+    const runner = { "package.json": '{"name":"codex-flows-runner-rocket","type":"module","main":"index.js"}' };
+    const dir = writeFiles(tempDir(), {
+      "flows/a/flow.toml": manifest(['script = "s.ts"'])
+        .replace('name = "x"', 'name = "a"')
+        .replace('"bun"', '"rocket"'),
+      "flows/a/s.ts": "",
+      "flows/a/node_modules/codex-flows-runner-rocket/package.json": runner["package.json"],
+      "flows/b/flow.toml": manifest(['script = "s.ts"', 'script = "s.ts"'])
+        .replace('name = "x"', 'name = "b"')
+        .replaceAll('"bun"', '"rocket"'),
+      "flows/b/s.ts": "",
+    });
+    const discovery = discoverFlows(dir);
+    expect(discovery.flows.map((flow) => flow.name)).toEqual(["a"]);
+    expect(discovery.errors.map((error) => [error.path.replace(`${dir}/`, ""), error.field])).toEqual([
+      ["flows/b/flow.toml", "steps[0].runner"],
+      ["flows/b/flow.toml", "steps[1].runner"],
+    ]);
+    writeFiles(dir, { "node_modules/codex-flows-runner-rocket/package.json": runner["package.json"] });
+    expect(discoverFlows(dir).flows.map((flow) => flow.name)).toEqual(["a", "b"]);
+  });
+
+  test("what a caller does to a flow's schedules does not leak into the next discovery", () => {
+    const dir = writeFiles(tempDir(), {
+      "flows/x/flow.toml": `${manifest(['script = "s.ts"'])}[[schedules]]\nname = "daily"\ncron = "0 3 * * *"\n[schedules.event]\ntype = "t"\npayload = { level = 1 }\n`,
+      "flows/x/s.ts": "",
+    });
+    const first = discoverFlows(dir).flows[0];
+    (first?.schedules[0]?.event.payload as Record<string, unknown>).level = 99;
+    expect(discoverFlows(dir).flows[0]?.schedules[0]?.event.payload).toEqual({ level: 1 });
+  });
+});
+
+describe("schema folders listed in an earlier discovery (bench P6, issue 12)", () => {
+  const flow = (name: string) =>
+    `name = "${name}"\n[[steps]]\nname = "s"\nrunner = "bun"\nscript = "s.ts"\n[steps.trigger]\ntype = "t"\nschema = "schemas/p.json"\n`;
+
+  test("a change to a folder listed and kept before is seen: a neighbour added, one renamed over, the schema gone", async () => {
+    const files: Record<string, string> = { "outside/common.json": "{}" };
+    for (const name of ["added", "renamed", "gone", "same"]) {
+      files[`flows/${name}/flow.toml`] = flow(name);
+      files[`flows/${name}/s.ts`] = "";
+      files[`flows/${name}/schemas/p.json`] = '{"type":"object"}';
+      files[`flows/${name}/schemas/common.json`] = "{}";
+    }
+    const dir = writeFiles(tempDir(), files);
+    // Listings are kept only once a folder has not changed for a while (src/engine/folder-listings.ts).
+    await sleep(2_100);
+    expect(discoverFlows(dir).flows.map((found) => found.name)).toEqual(["added", "gone", "renamed", "same"]);
+    const outside = join(dir, "outside/common.json");
+    symlinkSync(outside, join(dir, "flows/added/schemas/extra.json"));
+    symlinkSync(outside, join(dir, "flows/renamed/schemas/link.json"));
+    renameSync(join(dir, "flows/renamed/schemas/link.json"), join(dir, "flows/renamed/schemas/common.json"));
+    rmSync(join(dir, "flows/gone/schemas/p.json"));
+    const { flows, errors } = discoverFlows(dir);
+    expect(flows.map((found) => found.name)).toEqual(["same"]);
+    expect(errors.map((error) => [error.path.replace(`${dir}/`, ""), error.message])).toEqual([
+      [
+        "flows/added/flow.toml",
+        `schemas/extra.json (next to the schema, so its $refs can load it) is a symlink to ${outside}, outside the flow folder`,
+      ],
+      ["flows/gone/flow.toml", 'schema "schemas/p.json" does not exist'],
+      [
+        "flows/renamed/flow.toml",
+        `schemas/common.json (next to the schema, so its $refs can load it) is a symlink to ${outside}, outside the flow folder`,
+      ],
+    ]);
   });
 });

@@ -1,14 +1,14 @@
 // Loading one flow folder: parse flow.toml, validate it against schemas/flow.schema.json, resolve and check paths.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import parseToml from "@iarna/toml/parse-string.js";
 import type { ErrorObject } from "ajv";
 import flowSchema from "../../schemas/flow.schema.json";
 import { nearName } from "../core/near-name.js";
 import type { DiscoveryProblem, FlowDefinition, FlowManifest, FlowSource, StepDefinition } from "../core/types.js";
 import { contractProblemsDetailed } from "../schema/contracts.js";
-import { checkStepPaths } from "./flow-paths.js";
+import { FlowPathChecker } from "./flow-paths.js";
 import { checkSchedules } from "./schedules.js";
 
 export const MANIFEST_FILE = "flow.toml";
@@ -81,17 +81,17 @@ export interface LoadOptions {
   scriptsOptional?: boolean;
 }
 
-function toStep(root: string, step: RawStep): StepDefinition {
+function toStep(root: string, paths: FlowPathChecker, step: RawStep): StepDefinition {
   return {
     name: step.name,
     runner: step.runner,
-    script: resolve(root, step.script),
-    cwd: step.cwd === undefined ? root : resolve(root, step.cwd),
+    script: paths.resolve(step.script),
+    cwd: step.cwd === undefined ? root : paths.resolve(step.cwd),
     timeoutMs: step.timeout_ms ?? DEFAULT_TIMEOUT_MS,
     retries: step.retries ?? 0,
     trigger: {
       type: step.trigger.type,
-      ...(step.trigger.schema === undefined ? {} : { schema: resolve(root, step.trigger.schema) }),
+      ...(step.trigger.schema === undefined ? {} : { schema: paths.resolve(step.trigger.schema) }),
     },
   };
 }
@@ -110,17 +110,20 @@ interface ParsedManifest {
   loaded: Extract<LoadedFlow, { ok: false }> | { ok: true; manifest: RawManifest; hash: string };
 }
 const parsedByPath = new Map<string, ParsedManifest>();
+/** One options object for every read (a string is copied into a new one per call). */
+const UTF8 = { encoding: "utf8" } as const;
 
 /**
  * Loads `<root>/flow.toml`. Never throws for a bad manifest: every problem comes back with its file and field.
- * The file is read every time, and its paths checked every time; only the TOML parse and the schema
- * check are kept per path while the text is the same (a third of discovering 1,000 flows, bench P6).
+ * The file is read every time, and its paths checked every time (a schema folder's listing is reused
+ * while the folder's lstat is unchanged, src/engine/folder-listings.ts); only the TOML parse and the
+ * schema check are kept per path while the text is the same (a third of discovering 1,000 flows, bench P6).
  */
 export function loadFlow(root: string, source: FlowSource, options: LoadOptions = {}): LoadedFlow {
   const manifestPath = join(root, MANIFEST_FILE);
   let text: string;
   try {
-    text = readFileSync(manifestPath, "utf8");
+    text = readFileSync(manifestPath, UTF8);
   } catch {
     return { ok: false, problems: [{ path: manifestPath, message: "no flow.toml in this flow folder" }] };
   }
@@ -130,15 +133,7 @@ export function loadFlow(root: string, source: FlowSource, options: LoadOptions 
     parsedByPath.set(manifestPath, parsed);
   }
   if (!("manifest" in parsed.loaded)) return { ...parsed.loaded, problems: [...parsed.loaded.problems] };
-  // A copy: callers own what they get (the config table in particular).
-  return checkManifest(
-    root,
-    source,
-    options,
-    manifestPath,
-    structuredClone(parsed.loaded.manifest),
-    parsed.loaded.hash,
-  );
+  return checkManifest(root, source, options, manifestPath, parsed.loaded.manifest, parsed.loaded.hash);
 }
 
 function parseManifest(manifestPath: string, text: string): ParsedManifest["loaded"] {
@@ -179,6 +174,7 @@ function checkManifest(
 ): LoadedFlow {
   const problems: ManifestProblem[] = [];
   const missingScripts: ManifestProblem[] = [];
+  const paths = new FlowPathChecker(root, manifestPath);
   const stepNames = new Map<string, number>();
   manifest.steps.forEach((step, index) => {
     const first = stepNames.get(step.name);
@@ -191,10 +187,13 @@ function checkManifest(
     } else {
       stepNames.set(step.name, index);
     }
-    checkStepPaths(root, manifestPath, step, index, problems, missingScripts);
+    paths.check(step, index, problems, missingScripts);
   });
   if (!options.scriptsOptional) problems.push(...missingScripts);
-  const schedules = checkSchedules(manifest.schedules, manifestPath, problems);
+  // The manifest is kept for the next discovery: what a flow shares with it (the config table, the
+  // schedules' payloads) is a copy, so callers own what they get. Copying the whole manifest was a
+  // sixth of discovering 1,000 flows (bench P6).
+  const schedules = checkSchedules(manifest.schedules && structuredClone(manifest.schedules), manifestPath, problems);
   if (problems.length > 0) return { ok: false, problems, name: manifest.name };
 
   return {
@@ -207,9 +206,9 @@ function checkManifest(
       manifestPath,
       manifestHash: hash,
       source,
-      config: manifest.config ?? {},
+      config: manifest.config === undefined ? {} : structuredClone(manifest.config),
       schedules,
-      steps: manifest.steps.map((step) => toStep(root, step)),
+      steps: manifest.steps.map((step) => toStep(root, paths, step)),
     },
     ...(missingScripts.length > 0 && options.scriptsOptional ? { warnings: missingScripts } : {}),
   };

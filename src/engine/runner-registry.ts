@@ -28,16 +28,30 @@ async function resolveRunnerPackage(name: string, fromDir: string): Promise<stri
   }
 }
 
+export type RunnerLookup = (name: string, fromDir: string) => boolean;
+
 /**
- * Whether `name` is a built-in runner or a runner package installed in a node_modules folder at or
- * above `fromDir`. A cheap look for the folder, for discovery; loading does the full resolution.
+ * For one discovery: whether `name` is a built-in runner or a runner package installed in a
+ * node_modules folder at or above `fromDir` (a cheap look for the folder; loading does the full
+ * resolution). Each folder's answer is kept: 1,000 flows of one plugin runner under `flows/` look
+ * once each in their own folder and once in `flows/` and every folder above it, not once per step
+ * and level. Make a new one per discovery, which is one moment: a package installed during it may be missed.
  */
-export function runnerExists(name: string, fromDir: string): boolean {
-  if (name in builtins) return true;
-  for (let dir = fromDir; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "node_modules", runnerPackage(name), "package.json"))) return true;
-    if (dirname(dir) === dir) return false;
-  }
+export function runnerLookup(): RunnerLookup {
+  const known = new Map<string, boolean>();
+  const lookup = (name: string, dir: string): boolean => {
+    if (name in builtins) return true;
+    const key = `${name}\0${dir}`;
+    let found = known.get(key);
+    if (found === undefined) {
+      found =
+        existsSync(join(dir, "node_modules", runnerPackage(name), "package.json")) ||
+        (dirname(dir) !== dir && lookup(name, dirname(dir)));
+      known.set(key, found);
+    }
+    return found;
+  };
+  return lookup;
 }
 
 function unknownRunner(name: string): RunnerError {
