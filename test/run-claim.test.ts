@@ -11,7 +11,7 @@ import { directExecutor } from "../src/worker/executors/direct.js";
 import { claimRunner } from "../src/worker/run-claim.js";
 import { oneStepManifest, resultScript, tempDir, writeFiles } from "./helpers.js";
 
-function claimFor(project: string, manifestHash: string | null): Claim {
+function claimFor(manifestHash: string | null): Claim {
   return {
     runId: "run_1",
     eventId: "e1",
@@ -47,10 +47,10 @@ test("a flow.toml edited just before the claim is read again instead of refusing
   const edited = discoverFlows(project).flows[0]?.manifestHash ?? null;
   expect(edited).not.toBeNull();
   const io = { signal: new AbortController().signal, output: () => {} };
-  const outcome = await run(claimFor(project, edited), io);
+  const outcome = await run(claimFor(edited), io);
   expect(outcome).toMatchObject({ status: "completed", result: { message: "ran" } });
   // A claim for a copy that really differs is still refused, naming both hashes.
-  const refused = await run(claimFor(project, "0000"), io);
+  const refused = await run(claimFor("0000"), io);
   expect(refused.status).toBe("failed");
   expect(refused.error).toMatch(/differs from the backend's/);
 }, 30_000);
