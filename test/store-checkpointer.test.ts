@@ -63,3 +63,29 @@ test("a thread that cannot open the store leaves checkpoints to the connection, 
     db.close();
   }
 });
+
+test("under writes without a pause the WAL still starts over: the connection checkpoints itself past the limit", async () => {
+  const path = join(tempDir("codex-flows-checkpoint-"), "backend.sqlite");
+  const db = await openStore(path);
+  db.exec("CREATE TABLE filler (n INTEGER PRIMARY KEY, text TEXT NOT NULL)");
+  const checkpointer = startCheckpointer(db, path, () => {}, 20);
+  try {
+    await until(() => db.pragma("wal_autocheckpoint", { simple: true }) === 0, "the thread to take over");
+    const insert = db.prepare("INSERT INTO filler (text) VALUES (?)");
+    let largest = 0;
+    // A commit every turn of the event loop for 2 s: about 300 MB through the WAL here.
+    const until2s = Date.now() + 2_000;
+    while (Date.now() < until2s) {
+      db.transaction(() => {
+        for (let i = 0; i < 5; i++) insert.run("x".repeat(3_000));
+      })();
+      largest = Math.max(largest, statSync(`${path}-wal`).size);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // 4,000 frames of 4 KiB, plus what arrives before the next report.
+    expect(largest).toBeLessThan(40 * 1024 * 1024);
+  } finally {
+    await checkpointer.stop();
+    db.close();
+  }
+}, 30_000);
