@@ -1,6 +1,6 @@
 // A worker runs a claim from a copy of the flows checked moments ago, but never refuses a claim for an
 // edit that copy has not seen yet.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { discoverFlows } from "../src/engine/discover.js";
@@ -44,6 +44,9 @@ test("a flow.toml edited just before the claim is read again instead of refusing
   expect(catalog.find("edited", "main", 60_000)).toBeDefined();
   const manifest = join(project, "flows", "edited", "flow.toml");
   writeFileSync(manifest, readFileSync(manifest, "utf8").replace("version = 1", "version = 2"));
+  // Same size: only the mtime shows the edit, so make sure it moves even on a coarse clock.
+  const later = new Date(Date.now() + 5_000);
+  utimesSync(manifest, later, later);
   const edited = discoverFlows(project).flows[0]?.manifestHash ?? null;
   expect(edited).not.toBeNull();
   const io = { signal: new AbortController().signal, output: () => {} };

@@ -89,3 +89,22 @@ test("under writes without a pause the WAL still starts over: the connection che
     db.close();
   }
 }, 30_000);
+
+test("a thread that ends after taking over hands checkpoints back to the connection, with one warning", async () => {
+  const path = join(tempDir("codex-flows-checkpoint-"), "backend.sqlite");
+  const db = await openStore(path);
+  const lines: string[] = [];
+  const checkpointer = startCheckpointer(db, path, (line) => lines.push(line), 20);
+  try {
+    await until(() => db.pragma("wal_autocheckpoint", { simple: true }) === 0, "the thread to take over");
+    await checkpointer.thread?.terminate();
+    await until(() => lines.length > 0, "the warning");
+    expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(1_000);
+    await sleep(100);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/checkpoint thread exited .*checkpoints on its own again/);
+  } finally {
+    await checkpointer.stop();
+    db.close();
+  }
+});

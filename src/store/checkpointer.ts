@@ -49,13 +49,16 @@ parentPort.postMessage({ ready: true });
 export interface Checkpointer {
   /** Ends the thread after a last checkpoint; the service's connection can then close as the last one. */
   stop(): Promise<void>;
+  /** The thread, when it could be started (tests end it to see the connection take checkpoints back). */
+  readonly thread: Worker | undefined;
 }
 
 /**
  * Takes checkpoints over from `db` (the service's connection): SQLite runs them inside whichever
  * commit crosses 1,000 WAL pages, and their two fsyncs (1 to 10 ms here) then stop every request
- * and every step start behind that commit (bench P4's p99, P5). Until the thread is ready, and
- * again if it fails, `db` checkpoints by itself as before, so the WAL never grows without bound.
+ * and every step start behind that commit (bench P4's p99, P5). Until the thread is ready, while a
+ * checkpoint fails, and for good once the thread is gone, `db` checkpoints by itself as before, so
+ * the WAL never grows without bound.
  */
 export function startCheckpointer(
   db: Database,
@@ -63,19 +66,23 @@ export function startCheckpointer(
   log: (line: string) => void,
   everyMs = CHECKPOINT_EVERY_MS,
 ): Checkpointer {
-  const driver = createRequire(import.meta.url).resolve("better-sqlite3");
-  const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { driver, path, everyMs } });
-  // A service that exits without stop() (a crash path) is not held up by the thread.
-  worker.unref();
   let stopping = false;
-  let warned = false;
   let failed = false;
   const selfCheckpointing = (why: string) => {
+    if (!failed) log(`warning: the WAL checkpoint thread ${why}; the store checkpoints on its own again`);
     failed = true;
     if (db.open) db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
-    if (!warned) log(`warning: the WAL checkpoint thread ${why}; the store checkpoints on its own again`);
-    warned = true;
   };
+  let worker: Worker;
+  try {
+    const driver = createRequire(import.meta.url).resolve("better-sqlite3");
+    worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { driver, path, everyMs } });
+  } catch (error) {
+    selfCheckpointing(`could not start (${describeError(error)})`);
+    return { stop: async () => {}, thread: undefined };
+  }
+  // A service that exits without stop() (a crash path) is not held up by the thread.
+  worker.unref();
   let selfLimit: number | undefined;
   /** The connection's own checkpoints: none while the thread keeps up, SQLite's default while it cannot. */
   const setSelfLimit = (pages: number) => {
@@ -83,10 +90,22 @@ export function startCheckpointer(
     db.pragma(`wal_autocheckpoint = ${pages}`);
     selfLimit = pages;
   };
+  let failures = 0;
   worker.on("message", (message: { ready?: true; log?: number; warning?: string }) => {
     if (message.ready) setSelfLimit(0);
-    if (message.log !== undefined) setSelfLimit(message.log >= WAL_LIMIT_FRAMES ? AUTO_CHECKPOINT_PAGES : 0);
-    if (message.warning) log(`warning: a WAL checkpoint failed: ${message.warning}`);
+    // -1: another checkpoint was running (the connection's own); the next report tells.
+    if (message.log !== undefined && message.log >= 0) {
+      if (failures > 0) log(`WAL checkpoints work again (after ${failures} failed)`);
+      failures = 0;
+      setSelfLimit(message.log >= WAL_LIMIT_FRAMES ? AUTO_CHECKPOINT_PAGES : 0);
+    }
+    if (message.warning) {
+      // Said once per run of failures (ten a second otherwise); meanwhile the connection checkpoints.
+      if (failures === 0)
+        log(`warning: a WAL checkpoint failed: ${message.warning}; the store checkpoints on its own meanwhile`);
+      failures += 1;
+      setSelfLimit(AUTO_CHECKPOINT_PAGES);
+    }
   });
   worker.on("error", (error) => selfCheckpointing(`failed (${describeError(error)})`));
   const exited = new Promise<void>((resolve) => {
@@ -96,6 +115,7 @@ export function startCheckpointer(
     });
   });
   return {
+    thread: worker,
     async stop() {
       if (!stopping) {
         stopping = true;

@@ -149,7 +149,8 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 8: listing runs by process status or flow, newest first, as one range read at any size (2,000,000
   // runs: `GET /runs?status=failed` sorted every failed run through runs_queue's (status, available_at)
-  // before; now a page costs about a millisecond, bench P6).
+  // before; now a page costs about a millisecond, bench P6). Claims walk runs_status too, by name
+  // (claim-run.ts): dropping it breaks every claim.
   `
   CREATE INDEX IF NOT EXISTS runs_status ON runs (status, seq);
   CREATE INDEX IF NOT EXISTS runs_flow ON runs (flow, seq);
