@@ -16,13 +16,14 @@ export interface RequestTarget {
  */
 export function parseTarget(target: string): RequestTarget {
   // An absolute-form target (`http://host/path`, what clients send to proxies) counts by its path.
-  const relative = target.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "");
+  const relative = target.startsWith("/") ? target : target.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "");
   const queryAt = relative.indexOf("?");
   const path = (queryAt === -1 ? relative : relative.slice(0, queryAt)) || "/";
   const query = new URLSearchParams(queryAt === -1 ? "" : relative.slice(queryAt + 1));
   if (!path.startsWith("/")) return { path, segments: [], query };
   try {
-    return { path, segments: path.slice(1).split("/").map(decodeURIComponent), query };
+    const parts = path.slice(1).split("/");
+    return { path, segments: path.includes("%") ? parts.map(decodeURIComponent) : parts, query };
   } catch {
     throw new HttpError(400, "the path holds malformed percent-encoding");
   }
