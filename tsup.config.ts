@@ -40,6 +40,9 @@ export default defineConfig([
     // `cli` is a small loader that runs `cli-main` from a V8 code cache (src/cli-loader.ts).
     entry: { cli: "src/cli-loader.ts", "cli-main": "src/cli.ts" },
     define: ajvDefines,
+    // The runtime helper the precompiled contract validators use (src/schema/generated/), found in
+    // node_modules at every start otherwise.
+    noExternal: [...(shared.noExternal ?? []), /^ajv\/dist\/runtime\//],
     format: ["cjs"],
     splitting: false,
     shims: true,

@@ -2,7 +2,8 @@
 // The `codex-flows` command: runs the CLI bundle (cli-main.cjs) from a V8 code cache kept per command.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import Module, { createRequire } from "node:module";
+// Named imports: a default import would copy every property of node:module at start (esbuild's __toESM).
+import { createRequire, Module } from "node:module";
 import { join } from "node:path";
 import { Script } from "node:vm";
 import { cacheDir } from "./core/cache-dir.js";
