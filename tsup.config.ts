@@ -37,8 +37,9 @@ export default defineConfig([
     ...shared,
     // CommonJS because Node 20 loads one CJS file ~9 ms faster than an ESM module graph (bench P2:
     // `codex-flows run` went from 98 to 89 ms); V8 only pre-parses the commands a run does not use.
-    // `cli` is a small loader that runs `cli-main` from a V8 code cache (src/cli-loader.ts).
-    entry: { cli: "src/cli-loader.ts", "cli-main": "src/cli.ts" },
+    // `cli` is a small loader that runs `cli-main` from a V8 code cache (src/cli-loader.ts), or for
+    // `run` the bundle of that command alone, `cli-run`.
+    entry: { cli: "src/cli-loader.ts", "cli-main": "src/cli.ts", "cli-run": "src/cli-run.ts" },
     define: ajvDefines,
     // The runtime helper the precompiled contract validators use (src/schema/generated/), found in
     // node_modules at every start otherwise.
