@@ -33,12 +33,15 @@ export function isDraft2020(schema: unknown): boolean {
   return typeof declared === "string" && DRAFT_2020.test(declared);
 }
 
-/** A fresh Ajv for the schema's draft; strict mode off because flow authors' schemas use annotations freely. */
-export function createAjv(draft2020: boolean, options: Options = {}): Ajv {
+/**
+ * A fresh Ajv for the schema's draft; strict mode off because flow authors' schemas use annotations
+ * freely. Formats are added unless `formats` is false (for schemas known to use none).
+ */
+export function createAjv(draft2020: boolean, options: Options = {}, formats = true): Ajv {
   const bundle = ajvBundle();
   const AjvClass = bundle.ajvClass(draft2020);
   const ajv = new AjvClass({ ...AJV_OPTIONS, ...options });
-  bundle.addFormats(ajv);
+  if (formats) bundle.addFormats(ajv);
   return ajv;
 }
 

@@ -8,6 +8,7 @@ import { createAjv, isDraft2020, standaloneSource } from "./json-schema.js";
 import { checkSchema } from "./meta-check.js";
 import { findBranches, liveBranches, type PayloadValidator } from "./schema-branches.js";
 import { reachedSiblings, type SchemaDocument, VIRTUAL_FOLDER, virtualUrl } from "./schema-documents.js";
+import { schemaNeeds } from "./schema-needs.js";
 import { loadValidator, storeValidator, validatorCacheDir, validatorKey } from "./validator-cache.js";
 
 /** By path, while the file and its folder are unchanged. */
@@ -98,17 +99,27 @@ function compile(
 ): { validate: PayloadValidator; source?: string } {
   const schema = parseSchema(path, text);
   const draft2020 = isDraft2020(schema);
-  const ajv = createAjv(draft2020, { validateSchema: false, code: { source } });
-  const documents = new Map<string, unknown>();
+  const related: Record<string, unknown>[] = [];
   for (const sibling of siblings) {
     try {
       const siblingSchema = withFileId(parseSchema(join(dirname(path), sibling.name), sibling.text), sibling.name);
-      if (isDraft2020(siblingSchema) !== draft2020) continue;
+      if (isDraft2020(siblingSchema) === draft2020) related.push(siblingSchema);
+    } catch {
+      // A broken sibling only matters if this schema refers to it; compile() then reports the $ref.
+    }
+  }
+  // Only what these schemas use: no meta-schema document unless one is $ref'd (meta-check.ts checks
+  // each schema itself), no formats unless a `format` keyword is there.
+  const needs = schemaNeeds([schema, ...related]);
+  const ajv = createAjv(draft2020, { validateSchema: false, meta: needs.metaSchemas, code: { source } }, needs.formats);
+  const documents = new Map<string, unknown>();
+  for (const siblingSchema of related) {
+    try {
       checkSchema(ajv, siblingSchema, draft2020);
       ajv.addSchema(siblingSchema);
       documents.set(documentOf(String(siblingSchema.$id)), siblingSchema);
     } catch {
-      // A broken sibling only matters if this schema refers to it; compile() then reports the $ref.
+      // As above: a sibling that breaks its meta-schema is left out.
     }
   }
   const root = withFileId(schema, basename(path));
