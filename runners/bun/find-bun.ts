@@ -12,16 +12,18 @@ import { RunnerError } from "../../src/core/errors.js";
  */
 const MISS_TTL_MS = 1_000;
 const missedAt = new Map<string, number>();
+/** Monotonic milliseconds; not performance.now(), whose global loads perf_hooks before a step starts (bench P2). */
+const nowMs = () => Number(process.hrtime.bigint() / 1_000_000n);
 
 function isExecutable(path: string): boolean {
   const missed = missedAt.get(path);
-  if (missed !== undefined && performance.now() - missed < MISS_TTL_MS) return false;
+  if (missed !== undefined && nowMs() - missed < MISS_TTL_MS) return false;
   try {
     accessSync(path, constants.X_OK);
     missedAt.delete(path);
     return true;
   } catch {
-    missedAt.set(path, performance.now());
+    missedAt.set(path, nowMs());
     return false;
   }
 }

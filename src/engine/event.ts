@@ -1,5 +1,5 @@
 // Reading and normalising FlowEvents: from a file, stdin or a value; id/type checked, receivedAt filled.
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { EventError } from "../core/errors.js";
 import type { FlowEvent } from "../core/types.js";
 import { contractProblems } from "../schema/contracts.js";
@@ -50,7 +50,10 @@ export async function readEvent(source: string): Promise<FlowEvent> {
   if (source === "-") return parseEvent(await readStdin(), "stdin");
   let text: string;
   try {
-    text = await readFile(source, "utf8");
+    // Sync: its callers (run, fire, a worker's step) wait for the event before anything else. Both
+    // async APIs cost a step's start more: node:fs/promises loads ~20 internal modules (readline,
+    // watchers, dirs), and either starts libuv's thread pool (bench P2).
+    text = readFileSync(source, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new EventError(code === "ENOENT" ? "event file not found" : `cannot read event file (${code})`, {

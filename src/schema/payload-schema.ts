@@ -5,9 +5,11 @@ import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { FlowConfigError } from "../core/errors.js";
 import { createAjv, isDraft2020, standaloneSource } from "./json-schema.js";
+import { checkSchema } from "./meta-check.js";
 import { findBranches, liveBranches, type PayloadValidator } from "./schema-branches.js";
 import { reachedSiblings, type SchemaDocument, VIRTUAL_FOLDER, virtualUrl } from "./schema-documents.js";
-import { loadValidator, storeValidator, validatorKey } from "./validator-cache.js";
+import { schemaNeeds } from "./schema-needs.js";
+import { loadValidator, storeValidator, validatorCacheDir, validatorKey } from "./validator-cache.js";
 
 /** By path, while the file and its folder are unchanged. */
 const memory = new Map<string, { stamp: string; validate: PayloadValidator }>();
@@ -84,28 +86,46 @@ function realPaths(message: string, path: string): string {
 /** Ids are URLs; the document part is what a `$ref` names before its `#`. */
 const documentOf = (id: string) => id.replace(/#.*$/, "");
 
+/**
+ * Compiles the schema with the siblings it reaches; with standalone source for the validator cache when
+ * `source` (building it costs a few ms, wasted when the cache is off). Each schema is checked against its
+ * meta-schema by a precompiled validator (meta-check.ts), so Ajv compiles with `validateSchema: false`.
+ */
 function compile(
   path: string,
   text: string,
   siblings: SchemaDocument[],
-): { validate: PayloadValidator; source: string } {
+  source: boolean,
+): { validate: PayloadValidator; source?: string } {
   const schema = parseSchema(path, text);
   const draft2020 = isDraft2020(schema);
-  const ajv = createAjv(draft2020, { code: { source: true } });
-  const documents = new Map<string, unknown>();
+  const related: Record<string, unknown>[] = [];
   for (const sibling of siblings) {
     try {
       const siblingSchema = withFileId(parseSchema(join(dirname(path), sibling.name), sibling.text), sibling.name);
-      if (isDraft2020(siblingSchema) !== draft2020) continue;
+      if (isDraft2020(siblingSchema) === draft2020) related.push(siblingSchema);
+    } catch {
+      // A broken sibling only matters if this schema refers to it; compile() then reports the $ref.
+    }
+  }
+  // Only what these schemas use: no meta-schema document unless one is $ref'd (meta-check.ts checks
+  // each schema itself), no formats unless a `format` keyword is there.
+  const needs = schemaNeeds([schema, ...related]);
+  const ajv = createAjv(draft2020, { validateSchema: false, meta: needs.metaSchemas, code: { source } }, needs.formats);
+  const documents = new Map<string, unknown>();
+  for (const siblingSchema of related) {
+    try {
+      checkSchema(ajv, siblingSchema, draft2020);
       ajv.addSchema(siblingSchema);
       documents.set(documentOf(String(siblingSchema.$id)), siblingSchema);
     } catch {
-      // A broken sibling only matters if this schema refers to it; compile() then reports the $ref.
+      // As above: a sibling that breaks its meta-schema is left out.
     }
   }
   const root = withFileId(schema, basename(path));
   let validate: PayloadValidator;
   try {
+    checkSchema(ajv, root, draft2020);
     validate = ajv.compile(root);
   } catch (error) {
     const message = realPaths((error as Error).message, path);
@@ -114,9 +134,10 @@ function compile(
   documents.set(documentOf(String(root.$id)), root);
   const found = typeof root.$id === "string" ? findBranches(documents, root.$id) : undefined;
   const branches = found && liveBranches(ajv, found);
-  if (!found || !branches) return { validate, source: standaloneSource(ajv, validate) };
+  if (!found || !branches) return { validate, source: source ? standaloneSource(ajv, validate) : undefined };
   // The branch validators ride along in the same module, so a rejection can be explained from the cache.
   validate.branches = branches;
+  if (!source) return { validate };
   const exports = Object.fromEntries([
     ["main", String(root.$id)],
     ...found.map((branch, index) => [`branch${index}`, branch.uri]),
@@ -144,8 +165,8 @@ export function payloadValidator(path: string): PayloadValidator {
   const key = validatorKey([basename(path), text, ...siblings.flatMap((sibling) => [sibling.name, sibling.text])]);
   let validate = byContent.get(key) ?? loadValidator(key);
   if (!validate) {
-    const compiled = compile(path, text, siblings);
-    storeValidator(key, compiled.source);
+    const compiled = compile(path, text, siblings, validatorCacheDir() !== undefined);
+    if (compiled.source !== undefined) storeValidator(key, compiled.source);
     validate = compiled.validate;
   }
   byContent.set(key, validate);

@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { cacheDir } from "../core/cache-dir.js";
-import type { ValidateFunction } from "./json-schema.js";
+import { ajvVersion, type ValidateFunction } from "./json-schema.js";
 import type { BranchShape, PayloadValidator } from "./schema-branches.js";
 
 /** Bumped when what a cache file holds changes (2: a module may export `main`, branch validators and `branches`). */
@@ -21,8 +21,7 @@ export function validatorCacheDir(env: NodeJS.ProcessEnv = process.env): string 
 
 /** A key for everything the compiled code depends on: Ajv's version, the options, the schema texts. */
 export function validatorKey(parts: string[]): string {
-  const { version } = require("ajv/package.json") as { version: string };
-  const hash = createHash("sha256").update(`ajv@${version} format ${FORMAT}`);
+  const hash = createHash("sha256").update(`ajv@${ajvVersion()} format ${FORMAT}`);
   for (const part of parts) hash.update("\0").update(part);
   return hash.digest("hex").slice(0, 32);
 }
