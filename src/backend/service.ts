@@ -9,7 +9,6 @@ import type { FlowEvent, SkippedStep } from "../core/types.js";
 import { FlowCatalog } from "../engine/flow-catalog.js";
 import { killOrphans } from "../process/reap-orphans.js";
 import { retryDelay } from "../store/backoff.js";
-import { type Checkpointer, startCheckpointer } from "../store/checkpointer.js";
 import { eventFilePath, removeStaleTempFiles } from "../store/event-files.js";
 import { expireLeases } from "../store/expire-leases.js";
 import { findRun } from "../store/get-run.js";
@@ -85,8 +84,6 @@ export class BackendService {
   private readonly log: (line: string) => void;
   /** Ends the spawn helper this service started its steps through (none before start()). */
   private stopSpawnHelper: () => Promise<void> = async () => {};
-  /** Takes the WAL checkpoints off the event loop once started (store/checkpointer.ts). */
-  private checkpointer: Checkpointer | undefined;
 
   private constructor(
     readonly workerId: string,
@@ -195,7 +192,6 @@ export class BackendService {
   start(): void {
     this.stopSpawnHelper = startSpawnHelper(this.config.cwd, this.log);
     this.recover();
-    this.checkpointer = startCheckpointer(this.db, join(this.config.dataDir, DATABASE_FILE), this.log);
     this.files.start();
     void this.pool.start();
     this.scheduler.start();
@@ -372,7 +368,6 @@ export class BackendService {
     this.feed.close();
     // Before the store closes: from db.close() to the end of close() nothing may wait, or a remote
     // worker's call would reach a closed database before the HTTP front marks it closed.
-    await this.checkpointer?.stop();
     await this.wal.close();
     await this.stopSpawnHelper();
     this.db.close();
