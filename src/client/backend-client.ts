@@ -34,7 +34,19 @@ export interface SendOptions {
   signal?: AbortSignal;
   /** How long to wait for the answer's headers; undici's default is 300 s. */
   timeoutMs?: number;
+  /**
+   * Send once more, on a new connection, when the connection closes before any answer. A service
+   * closes idle keep-alive connections when it stops (and Node's keep-alive timeout does the same), so
+   * a request sent on one just then meets a closed socket that never reached the service: without a
+   * second try a worker reported a stopping backend as "not answering", then "answers again". Only for
+   * calls that are safe to repeat: lease-fenced ones, and claims (a claim whose answer was lost waits
+   * out its lease, as it would anyway).
+   */
+  retryOnReset?: boolean;
 }
+
+/** undici's "other side closed" and the kernel's reset: the connection ended with no answer on it. */
+const RESET_CODES = new Set(["UND_ERR_SOCKET", "ECONNRESET"]);
 
 export class BackendClient {
   readonly config: ClientConfig;
@@ -93,16 +105,17 @@ export class BackendClient {
     // exactly that) and the request would reach another endpoint.
     const base = new URL(this.config.url);
     const fullPath = `${base.pathname.replace(/\/+$/, "")}${path}`;
-    if (this.config.secret !== undefined) {
+    const sign = () => {
+      if (this.config.secret === undefined) return;
       const timestamp = String(Math.floor(Date.now() / 1000));
       // A fresh nonce per request: the service runs a state-changing signed request only once.
       const nonce = randomBytes(16).toString("hex");
       headers[TIMESTAMP_HEADER] = timestamp;
       headers[NONCE_HEADER] = nonce;
       headers[SIGNATURE_HEADER] = signRequest(this.config.secret, method, fullPath, timestamp, payload, nonce);
-    }
-    try {
-      return await getGlobalDispatcher().request({
+    };
+    const send = () =>
+      getGlobalDispatcher().request({
         origin: base.origin,
         path: fullPath,
         method,
@@ -114,6 +127,16 @@ export class BackendClient {
           : { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs }),
         ...(options.bodyTimeoutMs === undefined ? {} : { bodyTimeout: options.bodyTimeoutMs }),
       });
+    sign();
+    try {
+      try {
+        return await send();
+      } catch (error) {
+        const reset = RESET_CODES.has((error as NodeJS.ErrnoException).code ?? "");
+        if (!options.retryOnReset || !reset || options.signal?.aborted) throw error;
+        sign(); // signed anew: the first nonce may have reached the service after all
+        return await send();
+      }
     } catch (error) {
       if (options.signal?.aborted) throw error;
       const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;

@@ -26,7 +26,11 @@ export class HttpLeaseProtocol implements LeaseProtocol {
 
   private async post<T>(path: string, body: unknown, attemptId?: number, signal?: AbortSignal, waitMs = 0): Promise<T> {
     try {
-      const answer = await this.client.send<T>("POST", path, body, { signal, timeoutMs: CALL_TIMEOUT_MS + waitMs });
+      const answer = await this.client.send<T>("POST", path, body, {
+        signal,
+        timeoutMs: CALL_TIMEOUT_MS + waitMs,
+        retryOnReset: true,
+      });
       return answer.body;
     } catch (error) {
       if (attemptId !== undefined && error instanceof BackendHttpError && error.answer.code === LEASE_LOST) {
