@@ -3,8 +3,10 @@
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { claimRun, NEXT_QUEUED_HEAD } from "../src/store/claim-run.js";
+import { heartbeat } from "../src/store/heartbeat.js";
 import { insertEvent } from "../src/store/insert-event.js";
 import { openStore } from "../src/store/open-store.js";
+import { releaseClaim } from "../src/store/release-claim.js";
 import type { Database } from "../src/store/sqlite.js";
 import { tempDir } from "./helpers.js";
 
@@ -60,6 +62,26 @@ test("past a head of runs waiting out a backoff, or excluded, the oldest ready r
     const excluded = db.prepare("SELECT id FROM runs WHERE event_id IN ('e81', 'e82')").pluck().all() as string[];
     expect(claim(db, { exclude: excluded })?.eventId).toBe("e83");
     expect(claim(db)?.eventId).toBe("e81");
+  } finally {
+    db.close();
+  }
+});
+
+test("a claim is given back only while its lease is as it was made: a renewed one reached its worker", async () => {
+  const db = await queue(2, () => "bun");
+  try {
+    const first = claim(db);
+    const second = claim(db);
+    if (!first || !second) throw new Error("nothing claimed");
+    // The second claim's lease is renewed (a heartbeat, or a resent complete that got it back).
+    expect(heartbeat(db, { ...second, leaseMs: 60_000, now: 6_000 })).toBeDefined();
+    expect(releaseClaim(db, first.attemptId, first.leaseToken, first.leaseExpiresAt)).toBe(first.runId);
+    expect(releaseClaim(db, second.attemptId, second.leaseToken, second.leaseExpiresAt)).toBeUndefined();
+    const status = db.prepare("SELECT id, status FROM runs ORDER BY seq").all();
+    expect(status).toEqual([
+      { id: first.runId, status: "queued" },
+      { id: second.runId, status: "running" },
+    ]);
   } finally {
     db.close();
   }

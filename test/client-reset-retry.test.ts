@@ -1,5 +1,5 @@
-// A request that meets a keep-alive connection the server just closed is sent once more on a new
-// connection, when the caller says it is safe to repeat; otherwise the failure is reported as before.
+// A request that meets a keep-alive connection the server just closed is sent once more, when the
+// caller says it is safe to repeat; otherwise the failure is reported as before.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -10,9 +10,11 @@ import { BackendError } from "../src/core/errors.js";
 let server: Server | undefined;
 
 afterEach(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
+  const running = server;
   server = undefined;
+  if (!running) return;
+  running.closeAllConnections();
+  await new Promise((resolve) => running.close(resolve));
 });
 
 /**
@@ -39,7 +41,7 @@ async function cuttingServer(): Promise<{ url: string; seen: () => number; cutNe
   return { url: `http://127.0.0.1:${port}`, seen: () => seen, cutNext: () => (cut = true) };
 }
 
-test("a call safe to repeat is sent again on a new connection when its connection closes unanswered", async () => {
+test("a call safe to repeat is sent once more when its connection closes unanswered", async () => {
   const { url, seen, cutNext } = await cuttingServer();
   const client = new BackendClient({ url });
   expect((await client.send("POST", "/workers/claim", {}, { retryOnReset: true })).body).toEqual({ ok: true });
@@ -53,6 +55,6 @@ test("a call safe to repeat is sent again on a new connection when its connectio
   cutNext();
   const failure = await client.send("POST", "/events", {}).catch((error: unknown) => error);
   expect(failure).toBeInstanceOf(BackendError);
-  expect((failure as Error).message).toMatch(/no codex-flows backend is answering .*UND_ERR_SOCKET/);
+  expect((failure as Error).message).toMatch(/no codex-flows backend is answering .*(UND_ERR_SOCKET|ECONNRESET)/);
   expect(seen()).toBe(4);
 });

@@ -35,18 +35,18 @@ export interface SendOptions {
   /** How long to wait for the answer's headers; undici's default is 300 s. */
   timeoutMs?: number;
   /**
-   * Send once more, on a new connection, when the connection closes before any answer. A service
-   * closes idle keep-alive connections when it stops (and Node's keep-alive timeout does the same), so
-   * a request sent on one just then meets a closed socket that never reached the service: without a
-   * second try a worker reported a stopping backend as "not answering", then "answers again". Only for
-   * calls that are safe to repeat: lease-fenced ones, and claims (a claim whose answer was lost waits
-   * out its lease, as it would anyway).
+   * Send once more (undici takes another live connection or opens one) when the connection closes
+   * before any answer. A service closes idle keep-alive connections when it stops (and Node's
+   * keep-alive timeout does the same), so a request sent on one just then meets a closed socket and
+   * never reaches the service: without a second try a worker reported a stopping backend as "not
+   * answering", then "answers again". Only for calls that are safe to repeat: lease-fenced ones, and
+   * claims (a claim whose answer was lost waits out its lease, as it would anyway).
    */
   retryOnReset?: boolean;
 }
 
-/** undici's "other side closed" and the kernel's reset: the connection ended with no answer on it. */
-const RESET_CODES = new Set(["UND_ERR_SOCKET", "ECONNRESET"]);
+/** undici's "other side closed", the kernel's reset, a write to a closed socket: no answer came on it. */
+const RESET_CODES = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"]);
 
 export class BackendClient {
   readonly config: ClientConfig;

@@ -144,9 +144,11 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
    * Gives back a claim nobody received (the worker's request was gone by the time it was answered):
    * the run is queued again as if never claimed, instead of waiting out a lease and failing "interrupted".
    */
-  release(attempt: AttemptRef): void {
+  release(claim: Pick<Claim, "attemptId" | "leaseToken" | "leaseExpiresAt">): void {
     const { db } = this.options;
-    const runId = withSynchronous(db, "NORMAL", () => releaseClaim(db, attempt.attemptId, attempt.leaseToken));
+    const runId = withSynchronous(db, "NORMAL", () =>
+      releaseClaim(db, claim.attemptId, claim.leaseToken, claim.leaseExpiresAt),
+    );
     if (!runId) return;
     this.options.onRunChanged?.(runId, "status");
     this.notifyWork();
