@@ -1,20 +1,16 @@
 // Issue 13: exit codes and messages a new user meets: rejected payloads, broken schemas, typos, --json errors.
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { jsonOf, oneStepManifest, resultScript, runCli, tempDir, writeEvent, writeFiles } from "./helpers.js";
-
-/** A project with flow `x` (step `main`, on `t` events, payload schema `p.schema.json` = `schema`). */
-function schemaProject(schema: string, extraFiles: Record<string, string> = {}): string {
-  return writeFiles(tempDir(), {
-    "flows/x/flow.toml": oneStepManifest("x", "main", "t").replace(
-      '[steps.trigger]\ntype = "t"',
-      '[steps.trigger]\ntype = "t"\nschema = "p.schema.json"',
-    ),
-    "flows/x/exec/main.ts": resultScript({ status: "completed" }),
-    "flows/x/p.schema.json": schema,
-    ...extraFiles,
-  });
-}
+import {
+  jsonOf,
+  oneStepManifest,
+  resultScript,
+  runCli,
+  schemaProject,
+  tempDir,
+  writeEvent,
+  writeFiles,
+} from "./helpers.js";
 
 const NEEDS_NAME = JSON.stringify({ type: "object", required: ["name"], properties: { name: { type: "string" } } });
 

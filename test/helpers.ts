@@ -113,3 +113,16 @@ export function writeEvent(dir: string, event: object, name = "event.json"): str
   writeFileSync(path, JSON.stringify(event));
   return path;
 }
+
+/** A project with flow `x` (step `main`, on `t` events, payload schema `p.schema.json` = `schema`). */
+export function schemaProject(schema: string, extraFiles: Record<string, string> = {}): string {
+  return writeFiles(tempDir(), {
+    "flows/x/flow.toml": oneStepManifest("x", "main", "t").replace(
+      '[steps.trigger]\ntype = "t"',
+      '[steps.trigger]\ntype = "t"\nschema = "p.schema.json"',
+    ),
+    "flows/x/exec/main.ts": resultScript({ status: "completed" }),
+    "flows/x/p.schema.json": schema,
+    ...extraFiles,
+  });
+}

@@ -10,7 +10,7 @@ import type Ajv from "ajv";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { FlowConfigError } from "../src/core/errors.js";
 import { payloadValidator } from "../src/schema/payload-schema.js";
-import { oneStepManifest, ROOT, resultScript, runCli, tempDir, writeEvent, writeFiles } from "./helpers.js";
+import { ROOT, runCli, schemaProject, tempDir, writeEvent, writeFiles } from "./helpers.js";
 
 const exec = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -163,17 +163,6 @@ describe("standalone code is built only for the validator cache", () => {
 });
 
 describe("the built CLI compiles with the bundled dist/ajv.cjs", () => {
-  function project(schema: string): string {
-    return writeFiles(tempDir(), {
-      "flows/x/flow.toml": oneStepManifest("x", "main", "t").replace(
-        '[steps.trigger]\ntype = "t"',
-        '[steps.trigger]\ntype = "t"\nschema = "p.schema.json"',
-      ),
-      "flows/x/exec/main.ts": resultScript({ status: "completed" }),
-      "flows/x/p.schema.json": schema,
-    });
-  }
-
   /** The files Node loaded for one `fire --dry-run`, from NODE_DEBUG=module. */
   async function loadedFiles(dir: string, payload: unknown, env: NodeJS.ProcessEnv) {
     const event = writeEvent(tempDir(), { id: "e", type: "t", payload });
@@ -185,7 +174,9 @@ describe("the built CLI compiles with the bundled dist/ajv.cjs", () => {
   }
 
   test("a validator-cache miss loads dist/ajv.cjs and none of Ajv's own files but its runtime helpers", async () => {
-    const dir = project(JSON.stringify({ type: "object", required: ["n"], properties: { n: { type: "string" } } }));
+    const dir = schemaProject(
+      JSON.stringify({ type: "object", required: ["n"], properties: { n: { type: "string" } } }),
+    );
     const cold = await loadedFiles(dir, { n: 1 }, { CODEX_FLOWS_CACHE_DIR: "off" });
     expect(cold.code).toBe(2);
     expect(cold.stdout).toContain("payload invalid at /n: must be string");
@@ -202,7 +193,7 @@ describe("the built CLI compiles with the bundled dist/ajv.cjs", () => {
   });
 
   test("a schema that breaks its meta-schema is reported with Ajv's words and the file", async () => {
-    const dir = project('{"type": "object", "properties": {"n": {"type": "integr"}}}');
+    const dir = schemaProject('{"type": "object", "properties": {"n": {"type": "integr"}}}');
     const listed = await runCli(["list", "--cwd", dir], { env: { CODEX_FLOWS_CACHE_DIR: "off" } });
     expect(listed.stdout).toContain(
       `flows/x/flow.toml: steps[0].trigger.schema: ${join(dir, "flows/x/p.schema.json")}: invalid JSON Schema: schema is invalid: data/properties/n/type must be equal to one of the allowed values, data/properties/n/type must be array, data/properties/n/type must match a schema in anyOf\n`,
