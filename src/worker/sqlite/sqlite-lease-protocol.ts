@@ -74,20 +74,26 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
     this.notifyWork();
   }
 
-  private claimNow(request: ClaimRequest, now = Date.now(), forAttempt?: number): Claim | null {
-    if (this.closed) return null;
-    const { db, leaseMs } = this.options;
-    const stored = withSynchronous(db, "NORMAL", () =>
-      claimRun(db, {
-        workerId: request.workerId,
-        leaseMs,
-        now,
-        capabilities: request.capabilities,
-        exclude: request.exclude,
-        forAttempt,
-      }),
-    );
-    if (!stored) return null;
+  private claimNow(request: ClaimRequest, now = Date.now()): Claim | null {
+    const stored = withSynchronous(this.options.db, "NORMAL", () => this.storeClaim(request, now));
+    return stored ? this.claimed(stored) : null;
+  }
+
+  /** The claim's rows, inside the caller's transaction; `forAttempt` is the completed attempt that asked for it. */
+  private storeClaim(request: ClaimRequest, now: number, forAttempt?: number): StoredClaim | undefined {
+    if (this.closed) return undefined;
+    return claimRun(this.options.db, {
+      workerId: request.workerId,
+      leaseMs: this.options.leaseMs,
+      now,
+      capabilities: request.capabilities,
+      exclude: request.exclude,
+      forAttempt,
+    });
+  }
+
+  /** After the claim's commit: live viewers hear of it, and the worker gets it. */
+  private claimed(stored: StoredClaim): Claim {
     this.options.onRunChanged?.(stored.runId, "status");
     return this.claimOf(stored);
   }
@@ -98,16 +104,6 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
       .flows.find((candidate) => candidate.name === stored.flow);
     const { replay: _replay, eventDepth: _depth, ...claim } = stored;
     return { ...claim, manifestHash: flow?.manifestHash ?? null };
-  }
-
-  /** For a resent complete: the claim its first answer carried, if nobody has started it (see redeliverClaim). */
-  private redelivered(attempt: AttemptRef, workerId: string): Claim | null {
-    if (this.closed) return null;
-    const { db, leaseMs } = this.options;
-    const stored = withSynchronous(db, "NORMAL", () =>
-      redeliverClaim(db, { ...attempt, workerId, leaseMs, now: Date.now() }),
-    );
-    return stored ? this.claimOf(stored) : null;
   }
 
   async claim(request: ClaimRequest, signal?: AbortSignal): Promise<Claim | null> {
@@ -169,20 +165,38 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
   }
 
   async complete(attempt: AttemptRef, outcome: AttemptOutcome, extras: CompleteExtras = {}): Promise<CompleteAnswer> {
-    const { db, catalog, retryBackoffMs } = this.options;
+    const { db, catalog, retryBackoffMs, leaseMs } = this.options;
     const open = findOpenAttempt(db, attempt.attemptId, attempt.leaseToken);
     // Discovery reads the disk, so next events are planned before the completion's transaction.
     const chain: ChainPlan =
       open && outcome.status === "completed"
         ? planChainedEvents(open, outcome.result, catalog)
         : { events: [], warnings: [] };
-    const settled = settleAttempt(db, {
-      attempt,
-      outcome,
-      output: extras.output ?? [],
-      chain,
-      retryDelayMs: (failed) => retryDelay(retryBackoffMs, failed),
-    });
+    // The completion and the claim of the worker's next run share one commit: both touch mostly the
+    // same pages (the runs table and its indexes), so each no-op run made 11 fewer WAL writes and 6
+    // fewer lock calls (bench P5, under strace).
+    const { settled, next } = withSynchronous(db, "NORMAL", () =>
+      db.transaction(() => {
+        const settled = settleAttempt(db, {
+          attempt,
+          outcome,
+          output: extras.output ?? [],
+          chain,
+          retryDelayMs: (failed) => retryDelay(retryBackoffMs, failed),
+        });
+        const claimNext = extras.claimNext;
+        if (!claimNext || settled.kind === "lost") return { settled, next: undefined };
+        // A resent complete claims nothing new: it gets back what the first one claimed, if that is
+        // still unstarted (its answer was lost with the claim), so one freed slot never gets two runs.
+        const next =
+          settled.kind === "settled"
+            ? this.storeClaim({ ...claimNext, waitMs: 0 }, Date.now(), attempt.attemptId)
+            : this.closed
+              ? undefined
+              : redeliverClaim(db, { ...attempt, workerId: claimNext.workerId, leaseMs, now: Date.now() });
+        return { settled, next };
+      })(),
+    );
     if (settled.kind === "lost") throw new LeaseLostError(attempt.attemptId);
     const { settlement } = settled;
     if (settled.kind === "settled" && settled.chained.length > 0) this.options.durability?.noteCommit();
@@ -196,13 +210,7 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
       retrying: settlement.retrying,
       duplicate: settled.kind === "duplicate",
     };
-    // A resent complete claims nothing new: it gets back what the first one claimed, if that is still
-    // unstarted (its answer was lost with the claim), so one freed slot never gets two runs.
-    if (extras.claimNext && settled.kind === "settled") {
-      answer.next = this.claimNow({ ...extras.claimNext, waitMs: 0 }, Date.now(), attempt.attemptId);
-    } else if (extras.claimNext && settled.kind === "duplicate") {
-      answer.next = this.redelivered(attempt, extras.claimNext.workerId);
-    }
+    if (next) answer.next = settled.kind === "settled" ? this.claimed(next) : this.claimOf(next);
     if (answer.next) await this.options.durability?.settled();
     return answer;
   }
