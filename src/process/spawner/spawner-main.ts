@@ -23,13 +23,24 @@ function quietly(result: number | Promise<number>): void {
   if (result instanceof Promise) result.catch(() => {});
 }
 
-/** Resolves once the line is on its way; a pending one means the service reads slower than steps write. */
-function send(message: FromSpawner): Promise<unknown> | undefined {
-  const written = out.write(`${JSON.stringify(message)}\n`);
-  const flushed = out.flush();
-  quietly(written);
-  quietly(flushed);
-  return flushed instanceof Promise ? flushed.catch(() => {}) : undefined;
+let flush: Promise<unknown> | undefined;
+
+/**
+ * Resolves once the line is on its way; a pending one means the service reads slower than steps
+ * write. Lines written in one turn of the event loop go out in one flush, so the service wakes once
+ * for them (a step's last output, its two ends and its exit often come together).
+ */
+function send(message: FromSpawner): Promise<unknown> {
+  quietly(out.write(`${JSON.stringify(message)}\n`));
+  flush ??= new Promise((resolve) =>
+    setImmediate(() => {
+      flush = undefined;
+      const flushed = out.flush();
+      quietly(flushed);
+      resolve(flushed instanceof Promise ? flushed.catch(() => {}) : undefined);
+    }),
+  );
+  return flush;
 }
 
 async function forward(id: number, stream: "stdout" | "stderr", reader: ReadableStreamDefaultReader<Uint8Array>) {

@@ -27,6 +27,8 @@ export class Spawner {
   private nextId = 1;
   private gone = false;
   private heard = false;
+  private outgoing = "";
+  private flushScheduled = false;
   readonly exited: Promise<void>;
 
   /**
@@ -81,8 +83,21 @@ export class Spawner {
     this.send({ op: "adopted", id: child.id });
   }
 
+  /**
+   * Lines go out together once per turn of the event loop: a step's spawn, its context on stdin and
+   * the end of its stdin then cost the helper one wake-up and one read instead of three (bench P5).
+   */
   private send(message: ToSpawner): void {
-    if (!this.gone) this.process.stdin?.write(`${JSON.stringify(message)}\n`);
+    if (this.gone) return;
+    this.outgoing += `${JSON.stringify(message)}\n`;
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const lines = this.outgoing;
+      this.outgoing = "";
+      if (!this.gone && lines.length > 0) this.process.stdin?.write(lines);
+    });
   }
 
   /** Whether the helper ever answered: one that died before that cannot start, and is not started again. */
@@ -116,7 +131,10 @@ export class Spawner {
 
   /** Ends the helper (steps already started keep running) and waits for it to exit. */
   async close(): Promise<void> {
-    this.process.stdin?.end();
+    // Lines still waiting for their turn go first: an `adopted` lost here would get its child killed.
+    const lines = this.outgoing;
+    this.outgoing = "";
+    this.process.stdin?.end(lines.length > 0 ? lines : undefined);
     await this.exited;
   }
 }
