@@ -11,12 +11,11 @@ type Pending = {
 };
 
 /**
- * Group commit: pending events share one transaction, each its own savepoint (one bad insert fails
- * only its own request). The commit skips the fsync and the batch then waits for an fdatasync of the
- * WAL from the thread pool (see wal-sync.ts), so the event loop keeps reading requests meanwhile.
- * Those wait for that sync to end and then form the next batch: one batch syncing at a time, so
- * batches grow with the load instead of overlapping (overlapping ones gained nothing in bench P3: a
- * sync's completion waits for the busy event loop either way). Every event is on disk before its answer.
+ * Group commit: the events that arrive in one turn of the event loop share one transaction (one
+ * failing insert fails only its own request, see flush) and then one fdatasync of the WAL (see
+ * wal-sync.ts), before any of them is answered. Events arriving while a batch is still between its
+ * commit and its sync wait for it and form the next batch, so batches grow with the load. Every
+ * event is on disk before its answer.
  */
 export class AcceptQueue {
   private pending: Pending[] = [];
