@@ -137,9 +137,7 @@ async function startBareServer() {
 /** Signed no-match POSTs per second at `connections`, after `warm` of them (JIT, a grown database and WAL). */
 async function intakeRate(url, connections, prefix, count, warm) {
   const pool = new Pool(url, { connections, pipelining: 1 });
-  await parallel(warm, connections, (i) =>
-    postEvent(pool, { id: `${prefix}-warm-${i}`, type: "bench.nomatch" }),
-  );
+  await parallel(warm, connections, (i) => postEvent(pool, { id: `${prefix}-warm-${i}`, type: "bench.nomatch" }));
   const start = performance.now();
   await parallel(count, connections, (i) =>
     postEvent(pool, { id: `${prefix}-e${i}`, type: "bench.nomatch", payload: { n: i } }),
