@@ -13,14 +13,14 @@ type Pending = {
 /**
  * Group commit: the events that arrive in one turn of the event loop share one transaction (one
  * failing insert fails only its own request, see flush) and then one fdatasync of the WAL (see
- * wal-sync.ts), before any of them is answered. Events arriving while a batch is still between its
- * commit and its sync wait for it and form the next batch, so batches grow with the load. Every
+ * wal-sync.ts), before any of them is answered. The sync blocks the loop, so the requests that
+ * arrive meanwhile wait in their sockets and form the next batch: batches grow with the load. Every
  * event is on disk before its answer.
  */
 export class AcceptQueue {
   private pending: Pending[] = [];
   private scheduled = false;
-  /** A batch is between its commit and the end of its sync: the next one waits for it. */
+  /** A batch is between its commit and the end of its sync (a Durability may sync asynchronously): the next one waits. */
   private syncing = false;
   /** Every flush still committing, syncing or answering: a slow one may outlast a newer one. */
   private readonly flushing = new Set<Promise<void>>();

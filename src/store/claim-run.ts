@@ -71,7 +71,10 @@ export const NEXT_QUEUED = `SELECT ${CLAIM_COLUMNS}
   WHERE runs.status = 'queued' AND ${CLAIMABLE}
   ORDER BY runs.seq LIMIT 1`;
 
-/** Claims one run, or returns undefined when nothing is ready. BEGIN IMMEDIATE, so two claimers never race. */
+/**
+ * Claims one run, or returns undefined when nothing is ready. BEGIN IMMEDIATE, so two claimers never
+ * race; inside a caller's transaction (a completion that claims the next run) that one must be too.
+ */
 export function claimRun(db: Database, options: ClaimOptions): StoredClaim | undefined {
   const { workerId, leaseMs, now, capabilities } = options;
   const exclude = JSON.stringify(options.exclude ?? []);

@@ -126,6 +126,8 @@ process.on("unhandledRejection", () => {});
 const read = lineReader<ToSpawner>(handle);
 const decoder = new TextDecoder();
 for await (const chunk of Bun.stdin.stream()) read(decoder.decode(chunk, { stream: true }));
+// Lines of this turn are still in the writer: they go out first (a child's exit among them).
+await flush;
 // The service is gone (it stopped, or was killed). Children it had not yet learned the pid of could
 // never be found by it again, so they are killed; the others are left to it, as with a direct spawn.
 for (const { process: child, adopted } of children.values()) {

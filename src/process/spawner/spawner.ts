@@ -78,9 +78,14 @@ export class Spawner {
     return child;
   }
 
-  /** The caller registered the child's pid: from now on it, not the helper, answers for the process. */
+  /**
+   * The caller registered the child's pid: from now on it, not the helper, answers for the process.
+   * Sent at once (after the lines before it): if this process dies before the next turn, the helper
+   * must not kill a child that the next start's reaper can find.
+   */
   adopted(child: RemoteChild): void {
     this.send({ op: "adopted", id: child.id });
+    this.flushNow();
   }
 
   /**
@@ -94,10 +99,14 @@ export class Spawner {
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      const lines = this.outgoing;
-      this.outgoing = "";
-      if (!this.gone && lines.length > 0) this.process.stdin?.write(lines);
+      this.flushNow();
     });
+  }
+
+  private flushNow(): void {
+    const lines = this.outgoing;
+    this.outgoing = "";
+    if (!this.gone && lines.length > 0) this.process.stdin?.write(lines);
   }
 
   /** Whether the helper ever answered: one that died before that cannot start, and is not started again. */

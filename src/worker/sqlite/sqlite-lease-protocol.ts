@@ -74,8 +74,9 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
     this.notifyWork();
   }
 
-  private claimNow(request: ClaimRequest, now = Date.now()): Claim | null {
-    const stored = withSynchronous(this.options.db, "NORMAL", () => this.storeClaim(request, now));
+  private claimNow(request: ClaimRequest, now = Date.now(), forAttempt?: number): Claim | null {
+    if (this.closed) return null;
+    const stored = withSynchronous(this.options.db, "NORMAL", () => this.storeClaim(request, now, forAttempt));
     return stored ? this.claimed(stored) : null;
   }
 
@@ -90,6 +91,27 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
       exclude: request.exclude,
       forAttempt,
     });
+  }
+
+  /**
+   * The next run for a completing worker, inside the completion's transaction. A resent complete
+   * claims nothing new: it gets back what the first one claimed, if that is still unstarted (its
+   * answer was lost with the claim), so one freed slot never gets two runs. A claim that fails undoes
+   * only itself, never the completion: the worker then claims on its own, and that claim reports it.
+   */
+  private nextClaim(
+    kind: "settled" | "duplicate",
+    attempt: AttemptRef,
+    request: ClaimRequest,
+  ): StoredClaim | undefined {
+    try {
+      if (kind === "settled") return this.storeClaim({ ...request, waitMs: 0 }, Date.now(), attempt.attemptId);
+      if (this.closed) return undefined;
+      const { workerId } = request;
+      return redeliverClaim(this.options.db, { ...attempt, workerId, leaseMs: this.options.leaseMs, now: Date.now() });
+    } catch {
+      return undefined;
+    }
   }
 
   /** After the claim's commit: live viewers hear of it, and the worker gets it. */
@@ -165,7 +187,7 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
   }
 
   async complete(attempt: AttemptRef, outcome: AttemptOutcome, extras: CompleteExtras = {}): Promise<CompleteAnswer> {
-    const { db, catalog, retryBackoffMs, leaseMs } = this.options;
+    const { db, catalog, retryBackoffMs } = this.options;
     const open = findOpenAttempt(db, attempt.attemptId, attempt.leaseToken);
     // Discovery reads the disk, so next events are planned before the completion's transaction.
     const chain: ChainPlan =
@@ -174,28 +196,24 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
         : { events: [], warnings: [] };
     // The completion and the claim of the worker's next run share one commit: both touch mostly the
     // same pages (the runs table and its indexes), so each no-op run made 11 fewer WAL writes and 6
-    // fewer lock calls (bench P5, under strace).
+    // fewer lock calls (bench P5, under strace). Not when the completion stored next events: their
+    // runs are announced as queued (onCompleted) before anything may claim them.
+    const claimNext = extras.claimNext;
     const { settled, next } = withSynchronous(db, "NORMAL", () =>
-      db.transaction(() => {
-        const settled = settleAttempt(db, {
-          attempt,
-          outcome,
-          output: extras.output ?? [],
-          chain,
-          retryDelayMs: (failed) => retryDelay(retryBackoffMs, failed),
-        });
-        const claimNext = extras.claimNext;
-        if (!claimNext || settled.kind === "lost") return { settled, next: undefined };
-        // A resent complete claims nothing new: it gets back what the first one claimed, if that is
-        // still unstarted (its answer was lost with the claim), so one freed slot never gets two runs.
-        const next =
-          settled.kind === "settled"
-            ? this.storeClaim({ ...claimNext, waitMs: 0 }, Date.now(), attempt.attemptId)
-            : this.closed
-              ? undefined
-              : redeliverClaim(db, { ...attempt, workerId: claimNext.workerId, leaseMs, now: Date.now() });
-        return { settled, next };
-      })(),
+      db
+        .transaction(() => {
+          const settled = settleAttempt(db, {
+            attempt,
+            outcome,
+            output: extras.output ?? [],
+            chain,
+            retryDelayMs: (failed) => retryDelay(retryBackoffMs, failed),
+          });
+          const chained = settled.kind === "settled" && settled.chained.length > 0;
+          if (!claimNext || settled.kind === "lost" || chained) return { settled, next: undefined };
+          return { settled, next: this.nextClaim(settled.kind, attempt, claimNext) };
+        })
+        .immediate(),
     );
     if (settled.kind === "lost") throw new LeaseLostError(attempt.attemptId);
     const { settlement } = settled;
@@ -210,7 +228,12 @@ export class SqliteLeaseProtocol implements LeaseProtocol {
       retrying: settlement.retrying,
       duplicate: settled.kind === "duplicate",
     };
-    if (next) answer.next = settled.kind === "settled" ? this.claimed(next) : this.claimOf(next);
+    if (claimNext) {
+      if (next) answer.next = settled.kind === "settled" ? this.claimed(next) : this.claimOf(next);
+      else if (settled.kind === "settled" && settled.chained.length > 0) {
+        answer.next = this.claimNow({ ...claimNext, waitMs: 0 }, Date.now(), attempt.attemptId);
+      } else answer.next = null;
+    }
     if (answer.next) await this.options.durability?.settled();
     return answer;
   }
