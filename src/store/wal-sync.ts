@@ -34,8 +34,8 @@ export class WalSync implements Durability {
   private failure: Error | undefined;
   private closed = false;
   /**
-   * Kept open: opening and closing the file per sync cost more than the sync (bench P3). SQLite
-   * deletes the WAL only when its last connection closes, and the service's stays open until close().
+   * Kept open, so a sync is one system call. SQLite deletes the WAL only when its last connection
+   * closes, and the service's stays open until close().
    */
   private file: number | undefined;
 
