@@ -7,7 +7,10 @@ import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { onTestFinished } from "vitest";
+import { FlowCatalog } from "../src/engine/flow-catalog.js";
+import { DATABASE_FILE, openStore } from "../src/store/open-store.js";
 import { signBody, signRequest } from "../src/wire/signature.js";
+import { SqliteLeaseProtocol, type SqliteLeaseProtocolOptions } from "../src/worker/sqlite/sqlite-lease-protocol.js";
 import { CLI, copyFixture, tempDir } from "./helpers.js";
 
 export interface Backend {
@@ -245,6 +248,27 @@ export async function slowPids(pidFile: string): Promise<{ step: number; grandch
 }
 
 export { tempDir };
+
+/**
+ * The local store's lease protocol in process, on a new data dir with the backend-basic fixture's
+ * flows (echo/say): a 60 s lease, no retry backoff. Closed (protocol, then store) after the test.
+ */
+export async function openLocalProtocol(options: Partial<SqliteLeaseProtocolOptions> = {}) {
+  const db = await openStore(join(tempDir(), DATABASE_FILE));
+  const protocol = new SqliteLeaseProtocol({
+    db,
+    catalog: new FlowCatalog(copyFixture("backend-basic")),
+    leaseMs: 60_000,
+    retryBackoffMs: 0,
+    onCompleted: () => {},
+    ...options,
+  });
+  onTestFinished(() => {
+    protocol.close();
+    db.close();
+  });
+  return { db, protocol };
+}
 
 /** A raw TCP connection to the service, for requests a client library would not send; closed when the test ends. */
 export function rawConnection(url: string): { socket: Socket; answer: () => string } {

@@ -1,35 +1,15 @@
 // A completion that claims the worker's next run (claimNext) on the local store: one commit for both,
 // and a claim that fails never takes the completion down with it.
-import { join } from "node:path";
-import { afterEach, expect, test } from "vitest";
-import { FlowCatalog } from "../src/engine/flow-catalog.js";
+import { expect, test } from "vitest";
 import { insertEvent } from "../src/store/insert-event.js";
-import { DATABASE_FILE, openStore } from "../src/store/open-store.js";
-import type { Database } from "../src/store/sqlite.js";
-import { SqliteLeaseProtocol } from "../src/worker/sqlite/sqlite-lease-protocol.js";
-import { copyFixture, tempDir } from "./helpers.js";
+import { openLocalProtocol } from "./backend-helpers.js";
 import { ALL, claimOne } from "./lease-protocol-suite.js";
 
 const done = { status: "completed", result: { status: "completed" }, error: null } as const;
 const claimNext = { workerId: "w1", capabilities: ALL };
-let opened: { db: Database; protocol: SqliteLeaseProtocol } | undefined;
-
-afterEach(() => {
-  opened?.protocol.close();
-  opened?.db.close();
-  opened = undefined;
-});
 
 async function store() {
-  const db = await openStore(join(tempDir(), DATABASE_FILE));
-  const protocol = new SqliteLeaseProtocol({
-    db,
-    catalog: new FlowCatalog(copyFixture("backend-basic")),
-    leaseMs: 60_000,
-    retryBackoffMs: 0,
-    onCompleted: () => {},
-  });
-  opened = { db, protocol };
+  const { db, protocol } = await openLocalProtocol();
   const post = (id: string) =>
     insertEvent(db, {
       event: { id, type: "demo.echo", receivedAt: new Date().toISOString(), payload: { message: id } },

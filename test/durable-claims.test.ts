@@ -1,13 +1,8 @@
 // A run is handed out only once the events stored so far are on disk (synchronous=NORMAL commits plus a WAL sync).
-import { join } from "node:path";
 import { expect, test } from "vitest";
-import { FlowCatalog } from "../src/engine/flow-catalog.js";
 import { insertEvent } from "../src/store/insert-event.js";
-import { DATABASE_FILE, openStore } from "../src/store/open-store.js";
 import type { Durability } from "../src/store/wal-sync.js";
-import { SqliteLeaseProtocol } from "../src/worker/sqlite/sqlite-lease-protocol.js";
-import { eventually } from "./backend-helpers.js";
-import { copyFixture, tempDir } from "./helpers.js";
+import { eventually, openLocalProtocol } from "./backend-helpers.js";
 import { ALL } from "./lease-protocol-suite.js";
 
 /** Durability whose pending syncs the test lets go of by hand. */
@@ -28,16 +23,8 @@ class HeldDurability implements Durability {
 }
 
 test("a claim of a run whose event is not yet synced is answered only after the sync", async () => {
-  const db = await openStore(join(tempDir(), DATABASE_FILE));
   const durability = new HeldDurability();
-  const protocol = new SqliteLeaseProtocol({
-    db,
-    catalog: new FlowCatalog(copyFixture("backend-basic")),
-    leaseMs: 60_000,
-    retryBackoffMs: 0,
-    onCompleted: () => {},
-    durability,
-  });
+  const { db, protocol } = await openLocalProtocol({ durability });
   const receivedAt = new Date().toISOString();
   insertEvent(db, {
     event: { id: "e1", type: "demo.echo", receivedAt, payload: { message: "hi" } },
@@ -57,6 +44,4 @@ test("a claim of a run whose event is not yet synced is answered only after the 
   expect(await claiming).toMatchObject({ eventId: "e1", flow: "echo", step: "say" });
   // Nothing pending: the next claim (none queued) answers at once.
   expect(await protocol.claim({ workerId: "w1", capabilities: ALL })).toBeNull();
-  protocol.close();
-  db.close();
 });
