@@ -1,6 +1,6 @@
 // The accept path on a real SQLite file: group commit, answers only after the WAL is synced, and the
 // event files that follow in the background.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { AcceptQueue } from "../src/backend/accept-queue.js";
@@ -110,6 +110,61 @@ describe("accept queue", () => {
     );
     await expect(wal.sync()).rejects.toThrow(/could not be synced/);
     await expect(wal.settled()).rejects.toThrow(/could not be synced/);
+    await wal.close();
+    db.close();
+  });
+
+  test("settled() waits for the sync that is running, not only for one it would start", async () => {
+    const { db, path } = await openDataDir();
+    const wal = new WalSync(path);
+    db.prepare("INSERT INTO store_probe (id, at) VALUES (1, 1)").run();
+    wal.noteCommit();
+    let synced = false;
+    const syncing = wal.sync().then(() => {
+      synced = true;
+    });
+    // The commit's sync is on the thread now: nothing is unsynced, yet nothing is durable either.
+    await wal.settled();
+    expect(synced).toBe(true);
+    await syncing;
+    await wal.close();
+    db.close();
+  });
+
+  test("poll() settles a sync the thread has finished, while the event loop is busy", async () => {
+    const { db, path } = await openDataDir();
+    const wal = new WalSync(path);
+    let synced = false;
+    const syncing = wal.sync().then(() => {
+      synced = true;
+    });
+    // The loop stays blocked here, so the thread's message cannot arrive: only poll() can see the end.
+    const deadline = Date.now() + 10_000;
+    let polls = 0;
+    while (wal.syncing && Date.now() < deadline) {
+      wal.poll();
+      polls += 1;
+    }
+    expect(wal.syncing).toBe(false);
+    expect(polls).toBeGreaterThan(0);
+    await syncing;
+    expect(synced).toBe(true);
+    await wal.close();
+    db.close();
+  });
+
+  test("a sync the thread cannot do fails for good, naming the system's error", async () => {
+    const { db, dataDir } = await openDataDir();
+    // A "WAL" that cannot be synced: fdatasync on /dev/null fails with EINVAL, on the thread.
+    const fake = join(dataDir, "fake.sqlite");
+    writeFileSync(fake, "");
+    symlinkSync("/dev/null", `${fake}-wal`);
+    const wal = new WalSync(fake);
+    const queue = new AcceptQueue(db, wal, () => {});
+    await expect(queue.accept({ event: event("a"), runs: [], skipped: [] })).rejects.toThrow(
+      /could not be synced to disk \(EINVAL\).*restart the service/,
+    );
+    await expect(wal.settled()).rejects.toThrow(/EINVAL/);
     await wal.close();
     db.close();
   });

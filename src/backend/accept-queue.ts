@@ -13,9 +13,9 @@ type Pending = {
 /**
  * Group commit: the events that arrive in one turn of the event loop share one transaction (one
  * failing insert fails only its own request, see flush) and then one fdatasync of the WAL (see
- * wal-sync.ts), before any of them is answered. The sync blocks the loop, so the requests that
- * arrive meanwhile wait in their sockets and form the next batch: batches grow with the load. Every
- * event is on disk before its answer.
+ * wal-sync.ts), before any of them is answered. The sync runs on a thread of its own: the requests
+ * that arrive meanwhile are read, checked and queued, and form the next batch, committed once this
+ * one's sync has ended: batches grow with the load. Every event is on disk before its answer.
  */
 export class AcceptQueue {
   private pending: Pending[] = [];

@@ -162,6 +162,7 @@ export function createRequestHandler(
     );
   };
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    service.pollDurability();
     try {
       const method = request.method ?? "GET";
       const pathAndQuery = request.url ?? "/";
