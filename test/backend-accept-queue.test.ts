@@ -1,13 +1,13 @@
 // The accept path on a real SQLite file: group commit, answers only after the WAL is synced, and the
 // event files that follow in the background.
-import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { AcceptQueue } from "../src/backend/accept-queue.js";
 import { EventFileWriter } from "../src/backend/event-file-writer.js";
 import type { FlowEvent } from "../src/core/types.js";
 import { eventFileMark } from "../src/store/event-file-mark.js";
-import { ensureEventsFolder, eventFileHolds, eventFilePath } from "../src/store/event-files.js";
+import { ensureEventsFolder, eventFileHolds, eventFilePath, writeEventFileSync } from "../src/store/event-files.js";
 import { DATABASE_FILE, openStore } from "../src/store/open-store.js";
 import { WalSync } from "../src/store/wal-sync.js";
 import { eventually } from "./backend-helpers.js";
@@ -207,6 +207,48 @@ describe("event file writer", () => {
     expect(eventFileHolds(eventFilePath(dataDir, "d"), event("d"))).toBe(true);
     expect(eventFileMark(db)).toBe(4);
     expect(logs).toEqual([]);
+    await wal.close();
+    db.close();
+  });
+
+  test("an owed file already holding its event is kept; one holding anything else is rewritten", async () => {
+    const { dataDir, db, path } = await openDataDir();
+    const wal = new WalSync(path);
+    const queue = new AcceptQueue(db, wal, () => {});
+    await insert(queue, ["kept", "stale"]);
+    // A reader wrote "kept" first; "stale" holds something else (a torn write).
+    writeEventFileSync(dataDir, event("kept"));
+    const keptInode = statSync(eventFilePath(dataDir, "kept")).ino;
+    writeFileSync(eventFilePath(dataDir, "stale"), '{"id": "st');
+    const files = new EventFileWriter(db, dataDir, () => {});
+    files.start();
+    await files.drain();
+    expect(statSync(eventFilePath(dataDir, "kept")).ino).toBe(keptInode);
+    expect(JSON.parse(readFileSync(eventFilePath(dataDir, "stale"), "utf8"))).toEqual(event("stale"));
+    expect(eventFileMark(db)).toBe(2);
+    await wal.close();
+    db.close();
+  });
+
+  test("a file that cannot be written stops the writer at it, leaves no temp file, and is retried", async () => {
+    const { dataDir, db, path } = await openDataDir();
+    const wal = new WalSync(path);
+    const logs: string[] = [];
+    const files = new EventFileWriter(db, dataDir, (line) => logs.push(line));
+    const queue = new AcceptQueue(db, wal, () => files.noteAccepted());
+    // A folder where the file should go: the rename onto it fails, as a full disk would fail the write.
+    mkdirSync(join(eventFilePath(dataDir, "blocked"), "inside"), { recursive: true });
+    files.start();
+    await insert(queue, ["first", "blocked", "after"]);
+    await eventually(() => logs.length === 1, 5_000, "the failure to be logged");
+    expect(logs[0]).toMatch(/could not write the event file for blocked: .*retrying every 1 s/);
+    expect(eventFileMark(db)).toBe(1);
+    expect(readdirSync(join(dataDir, "events")).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+    rmSync(eventFilePath(dataDir, "blocked"), { recursive: true });
+    await eventually(() => eventFileMark(db) === 3, 5_000, "the retry to write the rest");
+    expect(eventFileHolds(eventFilePath(dataDir, "after"), event("after"))).toBe(true);
+    expect(logs[1]).toBe("event files are being written again (from blocked)");
+    await files.drain();
     await wal.close();
     db.close();
   });
