@@ -153,6 +153,25 @@ describe("accept queue", () => {
     db.close();
   });
 
+  test("a lone event syncs on the loop; a batch of several hands its sync to the thread", async () => {
+    const { db, path } = await openDataDir();
+    const wal = new WalSync(path);
+    const onLoop: boolean[] = [];
+    const sync = wal.sync.bind(wal);
+    wal.sync = (options) => {
+      const syncing = sync(options);
+      // On the loop the sync is over when it returns; on the thread it is still running.
+      onLoop.push(!wal.syncing);
+      return syncing;
+    };
+    const queue = new AcceptQueue(db, wal, () => {});
+    await queue.accept({ event: event("alone"), runs: [], skipped: [] });
+    await Promise.all(["b1", "b2", "b3"].map((id) => queue.accept({ event: event(id), runs: [], skipped: [] })));
+    expect(onLoop).toEqual([true, false]);
+    await wal.close();
+    db.close();
+  });
+
   test("a sync the thread cannot do fails for good, naming the system's error", async () => {
     const { db, dataDir } = await openDataDir();
     // A "WAL" that cannot be synced: fdatasync on /dev/null fails with EINVAL, on the thread.
@@ -161,10 +180,21 @@ describe("accept queue", () => {
     symlinkSync("/dev/null", `${fake}-wal`);
     const wal = new WalSync(fake);
     const queue = new AcceptQueue(db, wal, () => {});
-    await expect(queue.accept({ event: event("a"), runs: [], skipped: [] })).rejects.toThrow(
-      /could not be synced to disk \(EINVAL\).*restart the service/,
+    // Two events at once, so their sync goes to the thread (a lone one syncs on the loop).
+    const results = await Promise.allSettled(
+      ["a", "b"].map((id) => queue.accept({ event: event(id), runs: [], skipped: [] })),
     );
+    for (const result of results) {
+      expect(String((result as PromiseRejectedResult).reason)).toMatch(
+        /could not be synced to disk \(EINVAL\).*restart the service/,
+      );
+    }
     await expect(wal.settled()).rejects.toThrow(/EINVAL/);
+    // The same WAL synced on the loop fails the same way, for good.
+    const onLoop = new WalSync(fake);
+    await expect(onLoop.sync({ onLoop: true })).rejects.toThrow(/could not be synced to disk .*EINVAL.*restart/);
+    await expect(onLoop.sync()).rejects.toThrow(/EINVAL/);
+    await onLoop.close();
     await wal.close();
     db.close();
   });

@@ -90,7 +90,8 @@ export class AcceptQueue {
         }
       });
       this.wal.noteCommit();
-      await this.wal.sync();
+      // A lone event has nobody to serve while its sync runs: it syncs here (see WalSync.sync).
+      await this.wal.sync({ onLoop: batch.length === 1 });
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
