@@ -2,6 +2,7 @@
 // event files that follow in the background.
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Worker } from "node:worker_threads";
 import { describe, expect, test } from "vitest";
 import { AcceptQueue } from "../src/backend/accept-queue.js";
 import { EventFileWriter } from "../src/backend/event-file-writer.js";
@@ -26,9 +27,9 @@ async function openDataDir(dataDir = tempDir()) {
 /** A WalSync whose syncs wait for the test to let them go, to see what happens before one ends. */
 class HeldWalSync extends WalSync {
   readonly held: (() => void)[] = [];
-  override async sync(): Promise<void> {
+  override async sync(options?: { onLoop?: boolean }): Promise<void> {
     await new Promise<void>((resolve) => this.held.push(resolve));
-    return super.sync();
+    return super.sync(options);
   }
 }
 
@@ -172,6 +173,49 @@ describe("accept queue", () => {
     db.close();
   });
 
+  test("a sync still waited for when the store closes runs, and so does the one queued behind it", async () => {
+    const { db, path } = await openDataDir();
+    const wal = new WalSync(path);
+    const running = wal.sync();
+    db.prepare("INSERT INTO store_probe (id, at) VALUES (1, 1)").run();
+    wal.noteCommit();
+    // Asked while the first runs: it needs a sync of its own, which close() must not refuse.
+    const queued = wal.settled();
+    await wal.close();
+    await expect(Promise.all([running, queued])).resolves.toEqual([undefined, undefined]);
+    await expect(wal.sync()).rejects.toThrow(/closed/);
+    db.close();
+  });
+
+  test("the thread's request numbers wrap around instead of overflowing", async () => {
+    const { db, path } = await openDataDir();
+    const wal = new WalSync(path);
+    await wal.sync();
+    // Two syncs short of the largest number the shared Int32Array holds.
+    const thread = (wal as unknown as { thread: { requested: number } }).thread;
+    thread.requested = 0x7fffffff - 2;
+    for (let n = 0; n < 4; n++) await wal.sync();
+    expect(thread.requested).toBe(2);
+    await wal.close();
+    db.close();
+  });
+
+  test("when the sync thread dies, syncs run on the loop instead of failing", async () => {
+    const { db, path } = await openDataDir();
+    const wal = new WalSync(path);
+    await wal.sync();
+    const thread = (wal as unknown as { thread: { thread: Worker; lost: boolean } }).thread;
+    await thread.thread.terminate();
+    await eventually(() => thread.lost, 5_000, "the thread's exit to be seen");
+    db.prepare("INSERT INTO store_probe (id, at) VALUES (1, 1)").run();
+    wal.noteCommit();
+    await wal.settled();
+    await wal.sync();
+    expect(wal.syncing).toBe(false);
+    await wal.close();
+    db.close();
+  });
+
   test("a sync the thread cannot do fails for good, naming the system's error", async () => {
     const { db, dataDir } = await openDataDir();
     // A "WAL" that cannot be synced: fdatasync on /dev/null fails with EINVAL, on the thread.
@@ -186,7 +230,7 @@ describe("accept queue", () => {
     );
     for (const result of results) {
       expect(String((result as PromiseRejectedResult).reason)).toMatch(
-        /could not be synced to disk \(EINVAL\).*restart the service/,
+        /could not be synced to disk \(EINVAL: invalid argument, fdatasync\).*restart the service/,
       );
     }
     await expect(wal.settled()).rejects.toThrow(/EINVAL/);

@@ -90,7 +90,7 @@ export class AcceptQueue {
         }
       });
       this.wal.noteCommit();
-      // A lone event has nobody to serve while its sync runs: it syncs here (see WalSync.sync).
+      // A lone event has no other event to overlap with: it syncs here (see WalSync.sync).
       await this.wal.sync({ onLoop: batch.length === 1 });
     } catch (error) {
       for (const item of batch) item.reject(error);

@@ -162,8 +162,8 @@ export function createRequestHandler(
     );
   };
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    service.pollDurability();
     try {
+      service.pollDurability();
       const method = request.method ?? "GET";
       const pathAndQuery = request.url ?? "/";
       const target = parseTarget(pathAndQuery);

@@ -6,12 +6,13 @@ const REQUESTED = 0;
 const FINISHED = 1;
 const OUTCOME = 2;
 const FILE = 3;
+const STOP = 4;
 
 /**
  * The thread's whole program. It sleeps in Atomics.wait until REQUESTED moves, syncs the descriptor
  * in FILE (shared: threads share the process's descriptors), then publishes the outcome (0 or a
- * negative errno) and the request's number, and posts a message to wake an idle event loop. A
- * negative request stops it.
+ * negative errno) and the request's number, and posts a message to wake an idle event loop. STOP
+ * set to 1 ends it.
  */
 const PROGRAM = `
 const { workerData, parentPort } = require("node:worker_threads");
@@ -20,8 +21,8 @@ const state = new Int32Array(workerData);
 let seen = 0;
 for (;;) {
   Atomics.wait(state, ${REQUESTED}, seen);
+  if (Atomics.load(state, ${STOP}) === 1) break;
   const request = Atomics.load(state, ${REQUESTED});
-  if (request < 0) break;
   let outcome = 0;
   try {
     fdatasyncSync(Atomics.load(state, ${FILE}));
@@ -35,6 +36,9 @@ for (;;) {
 }
 `;
 
+/** The largest request number the shared Int32Array holds; the next one is 1 again. */
+const LAST_REQUEST = 0x7fffffff;
+
 /** What a finished sync came to: 0, a negative errno, or "lost" when the thread died under it. */
 export type SyncOutcome = number | "lost";
 
@@ -44,11 +48,12 @@ export type SyncOutcome = number | "lost";
  * loop's other work), or from `onFinished`, called from the thread's message when the loop is idle.
  */
 export class SyncThread {
-  private readonly state = new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT));
+  private readonly state = new Int32Array(new SharedArrayBuffer(5 * Int32Array.BYTES_PER_ELEMENT));
   private readonly thread: Worker;
   private requested = 0;
-  private lost = false;
   private stopping = false;
+  /** Set when the thread died: nothing started on it will ever finish. */
+  lost = false;
 
   constructor(onFinished: () => void) {
     this.thread = new Worker(PROGRAM, { eval: true, workerData: this.state.buffer });
@@ -56,6 +61,7 @@ export class SyncThread {
     const died = () => {
       if (this.stopping) return;
       this.lost = true;
+      this.thread.unref();
       onFinished();
     };
     this.thread.on("error", died);
@@ -67,7 +73,8 @@ export class SyncThread {
   /** Starts syncing `file`; the previous sync must have finished. */
   start(file: number): void {
     if (this.lost) throw new Error("the sync thread stopped");
-    this.requested += 1;
+    // Wraps instead of overflowing: the thread only compares it with the last one it saw.
+    this.requested = this.requested === LAST_REQUEST ? 1 : this.requested + 1;
     Atomics.store(this.state, FILE, file);
     Atomics.store(this.state, REQUESTED, this.requested);
     Atomics.notify(this.state, REQUESTED);
@@ -87,7 +94,9 @@ export class SyncThread {
   /** Stops the thread (after its last sync). */
   async close(): Promise<void> {
     this.stopping = true;
-    Atomics.store(this.state, REQUESTED, -1);
+    Atomics.store(this.state, STOP, 1);
+    // Moves REQUESTED too, so a thread asleep on it wakes up and sees STOP.
+    Atomics.add(this.state, REQUESTED, 1);
     Atomics.notify(this.state, REQUESTED);
     await this.thread.terminate();
   }

@@ -1,7 +1,7 @@
 // Making commits made with synchronous=NORMAL durable: one fdatasync of the WAL, shared by every
 // commit made before it, run on a thread of its own.
 import { closeSync, fdatasyncSync, openSync, realpathSync } from "node:fs";
-import { getSystemErrorName } from "node:util";
+import { getSystemErrorMap } from "node:util";
 import { describeError } from "../core/errors.js";
 import { SyncThread } from "./sync-thread.js";
 
@@ -17,6 +17,12 @@ interface Waiters {
   promise: Promise<void>;
   resolve: () => void;
   reject: (error: Error) => void;
+}
+
+/** A negative errno from the thread, worded as Node words a failed fdatasync on the loop. */
+function systemError(errno: number): string {
+  const [name, message] = getSystemErrorMap().get(errno) ?? [`errno ${errno}`, "unknown error"];
+  return `${name}: ${message}, fdatasync`;
 }
 
 function waiters(): Waiters {
@@ -92,35 +98,12 @@ export class WalSync implements Durability {
   sync(options: { onLoop?: boolean } = {}): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error("the store is closed"));
-    if (options.onLoop) {
-      try {
-        this.file ??= this.openWal();
-        // Covers every commit so far, whatever the thread is doing; its own waiters still wait for it.
-        this.unsynced = false;
-        fdatasyncSync(this.file);
-        return Promise.resolve();
-      } catch (error) {
-        return Promise.reject(this.fail(error));
-      }
-    }
-    if (this.running) {
-      // The running sync may have started before this call's commits: they need the next one.
-      this.queued ??= waiters();
-      return this.queued.promise;
-    }
-    const started = waiters();
-    try {
-      this.start();
-    } catch (error) {
-      return Promise.reject(this.fail(error));
-    }
-    this.running = started;
-    return started.promise;
+    return this.begin(options.onLoop === true);
   }
 
   /**
    * Settles the running sync if the thread has finished it, without waiting for the event loop to
-   * deliver the thread's message. Cheap (two atomic reads); the HTTP front calls it on every request.
+   * deliver the thread's message. Cheap (an atomic read); the HTTP front calls it on every request.
    */
   poll(): void {
     if (!this.running || !this.thread) return;
@@ -128,19 +111,26 @@ export class WalSync implements Durability {
     if (outcome === undefined) return;
     const done = this.running;
     this.running = undefined;
-    if (outcome !== 0) this.fail(outcome === "lost" ? "the sync thread stopped" : getSystemErrorName(outcome));
-    if (this.failure) done.reject(this.failure);
-    else done.resolve();
+    if (outcome === "lost") {
+      // The thread died (not the disk): one sync here covers whatever it was syncing, and later
+      // syncs run here too.
+      this.begin(true).then(done.resolve, done.reject);
+    } else {
+      if (outcome !== 0) this.fail(systemError(outcome));
+      if (this.failure) done.reject(this.failure);
+      else done.resolve();
+    }
+    // Whoever asked meanwhile gets the next sync, even while closing: they wait for it.
     const next = this.queued;
     this.queued = undefined;
-    if (next) this.sync().then(next.resolve, next.reject);
+    if (next) this.begin(false).then(next.resolve, next.reject);
   }
 
   /** After the last sync, before the database closes. */
   async close(): Promise<void> {
     this.closed = true;
-    // A claim's settled() may still be waiting for a sync: let it end (what it covers is committed).
-    await this.running?.promise.catch(() => {});
+    // Claims and completions may still wait for syncs (what they cover is committed): let them end.
+    while (this.running) await this.running.promise.catch(() => {});
     const thread = this.thread;
     this.thread = undefined;
     await thread?.close();
@@ -149,11 +139,30 @@ export class WalSync implements Durability {
     if (file !== undefined) closeSync(file);
   }
 
-  private start(): void {
-    this.file ??= this.openWal();
-    this.thread ??= new SyncThread(() => this.poll());
-    this.unsynced = false;
-    this.thread.start(this.file);
+  /** A sync on the thread (or here, for `onLoop`, or once the thread is lost). */
+  private begin(onLoop: boolean): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    try {
+      this.file ??= this.openWal();
+      if (onLoop || this.thread?.lost) {
+        // Covers every commit so far, whatever the thread is doing; its own waiters still wait for it.
+        this.unsynced = false;
+        fdatasyncSync(this.file);
+        return Promise.resolve();
+      }
+      if (this.running) {
+        // The running sync may have started before this call's commits: they need the next one.
+        this.queued ??= waiters();
+        return this.queued.promise;
+      }
+      this.thread ??= new SyncThread(() => this.poll());
+      this.unsynced = false;
+      this.thread.start(this.file);
+    } catch (error) {
+      return Promise.reject(this.fail(error));
+    }
+    this.running = waiters();
+    return this.running.promise;
   }
 
   private openWal(): number {
