@@ -26,19 +26,20 @@ const BATCH = 128;
  * hands the event loop back after this long: a request that arrives meanwhile waits at most that.
  */
 const SLICE_MS = 2;
-
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 /** At start, how many of the newest files at or before the mark are checked (a power loss may have hurt them). */
 const RECHECK = 1_000;
 
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
 /**
  * The database is the source of truth and every reader of an event file (the systemd-run executor,
- * `backend backup`) rewrites a missing one from it, so the files need not exist before an event's 202.
- * Creating a file (create, write, rename: about 70 µs here) costs a third of what accepting the event
- * costs the event loop, so intake leaves them to this writer. It follows the events table in seq order, writes during pauses in intake (or at once when
- * MAX_LAG files are owed), and records how far it got in the store, so a restart resumes there.
- * Graceful shutdown writes the files still owed, for up to DRAIN_MS. A write that fails stops the
- * writer at that event (the mark stays before it) until a retry succeeds.
+ * `backend backup`) rewrites a missing one from it, so the files need not exist before an event's
+ * 202. Creating a file (create, write, rename: about 70 µs here) costs a third of what accepting
+ * the event costs the event loop, so intake leaves them to this writer. It follows the events table
+ * in seq order, writes during pauses in intake (or at once when MAX_LAG files are owed), and
+ * records how far it got in the store, so a restart resumes there. Graceful shutdown writes the
+ * files still owed, for up to DRAIN_MS. A write that fails stops the writer at that event (the mark
+ * stays before it) until a retry succeeds.
  */
 export class EventFileWriter {
   private written: number;

@@ -72,13 +72,6 @@ export class BackendService {
   private readonly queue: AcceptQueue;
   private readonly files: EventFileWriter;
   private readonly wal: WalSync;
-  /**
-   * Hands out the answers of a batch whose WAL sync has just ended (see WalSync.poll). The HTTP front
-   * calls it for every request, so a busy loop never keeps a durable batch waiting.
-   */
-  pollDurability(): void {
-    this.wal.poll();
-  }
   /** The lease protocol over this store: the service's own workers and remote ones (over HTTP) use it. */
   readonly protocol: SqliteLeaseProtocol;
   private readonly pool: WorkerLoop;
@@ -283,6 +276,14 @@ export class BackendService {
         `run ${runIds[index]} (${run.flow}/${run.step}) waits for a worker that can run "${run.runner}" steps: this service cannot (see \`codex-flows check\`)`,
       );
     });
+  }
+
+  /**
+   * Hands out the answers of a batch whose WAL sync has just ended (see WalSync.poll). The HTTP front
+   * calls it for every request, so a busy loop never keeps a durable batch waiting.
+   */
+  pollDurability(): void {
+    this.wal.poll();
   }
 
   /** Accepts an event: stored with one queued run per matching step, idempotent by event id. */

@@ -42,9 +42,9 @@ const contentOf = (event: FlowEvent) => `${JSON.stringify(event, null, 2)}\n`;
 
 /*
  * Owed files (every accepted event, written behind intake) are not fsynced: the database already
- * holds the event durably (fsynced before its 202), and a power loss can only hurt the
- * newest files, which are rewritten from the database (repairEventFile) at start and before a unit
- * reads one. An fsync per event cost a sixth of intake (bench P3: about 4,000 -> 3,300 events/s) for no
+ * holds the event durably (fsynced before its 202), and a power loss can only hurt the newest
+ * files, which are rewritten from the database (repairEventFile) at start and before a unit reads
+ * one. An fsync per event cost a sixth of intake (bench P3: about 4,000 -> 3,300 events/s) for no
  * added safety. The rare repair writes do sync, since they run when something already went wrong.
  */
 
